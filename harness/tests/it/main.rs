@@ -1,0 +1,3 @@
+//! End-to-end tests of the `orsma` binary.
+
+mod vm_cli;

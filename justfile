@@ -1,0 +1,48 @@
+# The everyday recipes. `just` lists them.
+
+default:
+    @just --list
+
+# Run every test (unit, integration, property, snapshot) and the doc tests.
+test *ARGS:
+    cargo nextest run --workspace {{ARGS}}
+    cargo test --workspace --doc --quiet
+
+# Check formatting and lints, denying warnings (what CI runs).
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Run benchmarks; `just bench vm` runs only the VM interpreter benches. Medians go to docs/performance.md by hand.
+bench CRATE="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    case "{{CRATE}}" in
+      "") cargo bench --workspace ;;
+      vm) cargo bench -p orsma-vm --bench interp ;;
+      *) cargo bench -p "orsma-{{CRATE}}" ;;
+    esac
+
+# Run a VM program: `just vm impl/vm/programs/fib.asm --memory 25 --trace`.
+vm PROGRAM *ARGS:
+    cargo run --release -q -p orsma-harness -- vm run {{PROGRAM}} {{ARGS}}
+
+# Review changed insta snapshots (needs `cargo install cargo-insta`), or accept them all with INSTA_UPDATE=always.
+snapshots:
+    INSTA_UPDATE=always cargo nextest run --workspace
+    git diff --stat -- '*.snap'
+
+# Everything CI runs, as CI runs it, on a fresh clone of HEAD.
+ci:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    d=$(mktemp -d)
+    git clone -q . "$d"
+    cd "$d" && CI=true bash .ci/run
+
+# Before opening a pull request: format, lint, test.
+pre-pr: fmt lint test
