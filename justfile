@@ -24,8 +24,18 @@ bench CRATE="":
     case "{{CRATE}}" in
       "") cargo bench --workspace ;;
       vm) cargo bench -p orsma-vm --bench interp ;;
+      harness) cargo bench -p orsma-harness --bench conformance ;;
       *) cargo bench -p "orsma-{{CRATE}}" ;;
     esac
+
+# Run the conformance suite (the main job); `just conformance --client "CMD"` checks another implementation.
+conformance *ARGS:
+    cargo run --release -q -p orsma-harness -- conformance {{ARGS}}
+
+# Regenerate the vectors from the generators and features/ (on purpose: review the diff), then verify them.
+vectors:
+    cargo run --release -q -p orsma-harness -- vectors generate
+    cargo run --release -q -p orsma-harness -- vectors verify
 
 # Run a VM program: `just vm impl/vm/programs/fib.asm --memory 25 --trace`.
 vm PROGRAM *ARGS:

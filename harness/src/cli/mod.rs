@@ -4,6 +4,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod client;
+mod conformance;
+mod vectors;
 mod vm;
 
 /// orsma: a conformance framework for a layered blockchain stack.
@@ -20,6 +23,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the conformance suite against the reference or a client (the main job).
+    Conformance(conformance::ConformanceArgs),
+    /// Generate, verify, export and list conformance vectors.
+    #[command(subcommand)]
+    Vectors(vectors::VectorsCommand),
+    /// Serve the reference implementation over client protocol v1.
+    Client(client::ClientArgs),
     /// Work with the VM directly: run, assemble and disassemble programs.
     #[command(subcommand)]
     Vm(vm::VmCommand),
@@ -32,6 +42,9 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Conformance(args) => conformance::run(args),
+        Command::Vectors(command) => vectors::run(command),
+        Command::Client(args) => client::run(args),
         Command::Vm(command) => vm::run(command),
     };
     match result {

@@ -1,20 +1,9 @@
 //! `orsma vm`: exit codes, output, and errors on bad input.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-fn orsma(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_orsma")).args(args).output().expect("orsma runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use super::orsma;
 
 fn program(name: &str) -> String {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "impl", "vm", "programs", name].iter().collect();
-    path.to_string_lossy().into_owned()
+    super::repo().join("impl/vm/programs").join(name).to_string_lossy().into_owned()
 }
 
 fn scratch(name: &str, contents: &[u8]) -> String {

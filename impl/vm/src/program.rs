@@ -90,6 +90,13 @@ impl Program {
     }
 }
 
+impl Default for Program {
+    /// The empty program; running it traps at once.
+    fn default() -> Program {
+        Program { instrs: Vec::new(), ops: Vec::new(), rest_gas: Vec::new() }
+    }
+}
+
 impl PartialEq for Program {
     fn eq(&self, other: &Program) -> bool {
         self.instrs == other.instrs

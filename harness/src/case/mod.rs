@@ -1,0 +1,243 @@
+//! The case model and the vector format (`docs/spec/vectors.md`): schema types only, apart
+//! from the runner.
+//!
+//! A case is an id (`suite/handler/case`), a manifest (format version, description, tags,
+//! provenance), a configuration, an ordered list of steps (each an input with the outputs
+//! expected right after it) and the expected final state. A vector is a case written as one
+//! self-describing YAML document. Each suite has its own typed body; reading is two-stage:
+//! the envelope says which suite, then that suite's types are read strictly.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub mod num;
+pub mod vm;
+pub mod yaml;
+
+pub use num::{HashHex, Hex, Int, Uint};
+
+/// The format version every vector and index carries.
+pub const FORMAT: &str = "orsma-vector/1";
+
+/// The suites this version of the format knows.
+pub const SUITES: &[&str] = &["vm"];
+
+/// A case's identity: `suite/handler/case`, each part `[a-z0-9_]+`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct CaseId {
+    /// The component under test, e.g. `vm`.
+    pub suite: String,
+    /// The family of cases, e.g. `alu`.
+    pub handler: String,
+    /// The case's own name, unique within its handler.
+    pub case: String,
+}
+
+impl CaseId {
+    /// A case id from its three parts, if each is a valid name.
+    pub fn new(suite: &str, handler: &str, case: &str) -> Result<CaseId, CaseError> {
+        for (what, part) in [("suite", suite), ("handler", handler), ("case", case)] {
+            if !is_name(part) {
+                return Err(CaseError::Invalid(format!(
+                    "{what} name `{part}` must be non-empty and use only a-z, 0-9 and _"
+                )));
+            }
+        }
+        Ok(CaseId { suite: suite.to_owned(), handler: handler.to_owned(), case: case.to_owned() })
+    }
+
+    /// Parses `suite/handler/case`.
+    pub fn parse(text: &str) -> Result<CaseId, CaseError> {
+        let parts: Vec<&str> = text.split('/').collect();
+        match parts.as_slice() {
+            [suite, handler, case] => CaseId::new(suite, handler, case),
+            _ => Err(CaseError::Invalid(format!("case id `{text}` must have the form suite/handler/case"))),
+        }
+    }
+
+    /// The vector's path below `vectors/`: `suite/handler/case.yaml`.
+    pub fn path(&self) -> String {
+        format!("{}/{}/{}.yaml", self.suite, self.handler, self.case)
+    }
+}
+
+impl fmt::Display for CaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}", self.suite, self.handler, self.case)
+    }
+}
+
+/// Whether `s` is a valid suite, handler or case name.
+pub fn is_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Where a case came from: a generator and its seed, or a scenario in a feature file.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// The generator, e.g. `vm/alu`, for generated cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<String>,
+    /// The seed the generator drew from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<Uint>,
+    /// `path:line` of the scenario, for cases exported from Gherkin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature: Option<String>,
+    /// The scenario's name (with the example row for outlines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+}
+
+impl Provenance {
+    /// A generated case.
+    pub fn generated(generator: &str, seed: u64) -> Provenance {
+        Provenance { generator: Some(generator.to_owned()), seed: Some(Uint(seed)), ..Provenance::default() }
+    }
+
+    fn check(&self) -> Result<(), CaseError> {
+        match (&self.generator, &self.seed, &self.feature, &self.scenario) {
+            (Some(_), Some(_), None, None) | (None, None, Some(_), Some(_)) => Ok(()),
+            _ => {
+                Err(CaseError::Invalid("provenance must be either {generator, seed} or {feature, scenario}".to_owned()))
+            }
+        }
+    }
+}
+
+/// A vector of any suite.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Case {
+    /// A VM case.
+    Vm(vm::VmVector),
+}
+
+/// Why text is not a valid vector.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    /// Not YAML/JSON, or not of the vector's shape; the message says where.
+    #[error("{0}")]
+    Syntax(String),
+    /// A vector of another format version.
+    #[error("format `{found}` is not `{FORMAT}`; this orsma reads {FORMAT}")]
+    Format {
+        /// The format found.
+        found: String,
+    },
+    /// A suite this version does not know.
+    #[error("unknown suite `{0}` (known: vm)")]
+    UnknownSuite(String),
+    /// Well-formed, but breaks a rule of the format (ids, ordering, limits).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The fields every vector starts with, read first to learn the suite.
+#[derive(Deserialize)]
+struct Envelope {
+    format: String,
+    suite: String,
+}
+
+/// The encodings a vector can be read from and written to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Encoding {
+    /// YAML, the committed form.
+    Yaml,
+    /// JSON, the exported form.
+    Json,
+}
+
+impl Case {
+    /// Reads a vector, strictly: unknown fields, non-canonical scalars and broken rules are errors.
+    pub fn parse(text: &str, encoding: Encoding) -> Result<Case, CaseError> {
+        let envelope: Envelope = decode(text, encoding)?;
+        if envelope.format != FORMAT {
+            return Err(CaseError::Format { found: envelope.format });
+        }
+        let case = match envelope.suite.as_str() {
+            "vm" => Case::Vm(decode(text, encoding)?),
+            other => return Err(CaseError::UnknownSuite(other.to_owned())),
+        };
+        case.check()?;
+        Ok(case)
+    }
+
+    /// Writes the vector in canonical form.
+    pub fn render(&self, encoding: Encoding) -> String {
+        match self {
+            Case::Vm(v) => encode(v, encoding),
+        }
+    }
+
+    /// The case's id.
+    pub fn id(&self) -> CaseId {
+        match self {
+            Case::Vm(v) => v.case_id(),
+        }
+    }
+
+    /// The case's tags.
+    pub fn tags(&self) -> &[String] {
+        match self {
+            Case::Vm(v) => &v.tags,
+        }
+    }
+
+    /// The case's provenance.
+    pub fn provenance(&self) -> &Provenance {
+        match self {
+            Case::Vm(v) => &v.provenance,
+        }
+    }
+
+    /// Checks the rules that types alone do not enforce.
+    pub fn check(&self) -> Result<(), CaseError> {
+        match self {
+            Case::Vm(v) => {
+                let id = CaseId::new(&v.suite, &v.handler, &v.case)?;
+                if v.id != id.to_string() {
+                    return Err(CaseError::Invalid(format!("id `{}` does not match suite/handler/case `{id}`", v.id)));
+                }
+                if v.suite != "vm" {
+                    return Err(CaseError::UnknownSuite(v.suite.clone()));
+                }
+                if let Some(bad) = v.tags.iter().find(|t| !is_name(t)) {
+                    return Err(CaseError::Invalid(format!("tag `{bad}` must use only a-z, 0-9 and _")));
+                }
+                if !v.tags.windows(2).all(|w| w[0] < w[1]) {
+                    return Err(CaseError::Invalid("tags must be sorted and unique".to_owned()));
+                }
+                v.provenance.check()?;
+                v.check()
+            }
+        }
+    }
+}
+
+/// Reads a value from YAML or JSON, with the parser's location in the message.
+pub fn decode<T: for<'de> Deserialize<'de>>(text: &str, encoding: Encoding) -> Result<T, CaseError> {
+    match encoding {
+        Encoding::Yaml => serde_norway::from_str(text).map_err(|e| CaseError::Syntax(e.to_string())),
+        Encoding::Json => serde_json::from_str(text).map_err(|e| CaseError::Syntax(e.to_string())),
+    }
+}
+
+/// Writes a value as canonical YAML or JSON (two-space indented, keys in declaration order,
+/// a final newline).
+pub fn encode<T: Serialize>(value: &T, encoding: Encoding) -> String {
+    let mut text = match encoding {
+        // Serialising our own types cannot fail: they have no maps with non-string keys.
+        Encoding::Yaml => match serde_json::to_value(value) {
+            Ok(tree) => yaml::render(&tree),
+            Err(e) => format!("# unserialisable: {e}\n"),
+        },
+        Encoding::Json => serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("\"unserialisable: {e}\"")),
+    };
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}

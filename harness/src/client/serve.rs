@@ -1,0 +1,269 @@
+//! `orsma client`: the reference, served over client protocol v1.
+//!
+//! Long-lived mode reads requests from stdin and writes one response line per request to
+//! stdout until `shutdown` or end of input. One-shot mode reads one request from a file and
+//! writes its response to another. Faults (for testing harnesses, including this one) make
+//! the server crash, hang, print garbage, claim fewer handlers, refuse some, or answer wrongly.
+
+use std::io::{self, BufRead, Write};
+use std::path::Path;
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::protocol::{self, HelloParams, HelloResult, PROTOCOL};
+use super::reference_hello;
+use crate::case::Uint;
+use crate::case::vm::VmRequest;
+use crate::reference;
+
+/// Misbehaviours to inject, for testing a harness against a faulty client.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// Exit with status 3 on receiving the n-th `run` (from 1).
+    pub crash_at: Option<u64>,
+    /// Never answer the n-th `run`.
+    pub hang_at: Option<u64>,
+    /// Answer the n-th `run` with a line that is not JSON.
+    pub garbage_at: Option<u64>,
+    /// Claim only these VM handlers in `hello`.
+    pub claim: Option<Vec<String>>,
+    /// Claim everything but refuse these VM handlers as unsupported.
+    pub refuse: Vec<String>,
+    /// Report one more unit of gas than was used.
+    pub wrong_gas: bool,
+}
+
+impl Faults {
+    /// Parses `KEY[=VALUE]` specs: `crash-at=N`, `hang-at=N`, `garbage-at=N`,
+    /// `claim=H,H`, `refuse=H,H`, `wrong-gas`.
+    pub fn parse(specs: &[String]) -> Result<Faults, String> {
+        let mut faults = Faults::default();
+        for spec in specs {
+            let (key, value) = spec.split_once('=').map_or((spec.as_str(), ""), |(k, v)| (k, v));
+            let number = || value.parse::<u64>().map_err(|_| format!("fault `{spec}` needs a number: {key}=N"));
+            let list = || value.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+            match key {
+                "crash-at" => faults.crash_at = Some(number()?),
+                "hang-at" => faults.hang_at = Some(number()?),
+                "garbage-at" => faults.garbage_at = Some(number()?),
+                "claim" => faults.claim = Some(list()),
+                "refuse" => faults.refuse = list(),
+                "wrong-gas" => faults.wrong_gas = true,
+                _ => {
+                    return Err(format!(
+                        "unknown fault `{key}` (known: crash-at, hang-at, garbage-at, claim, refuse, wrong-gas)"
+                    ));
+                }
+            }
+        }
+        Ok(faults)
+    }
+
+    fn hello(&self) -> HelloResult {
+        let mut hello = reference_hello();
+        if let Some(handlers) = &self.claim {
+            hello.suites.insert("vm".to_owned(), handlers.clone());
+        }
+        if *self != Faults::default() {
+            hello.client.name.push_str(" (with faults)");
+        }
+        hello
+    }
+}
+
+/// What the server does with one line.
+enum Action {
+    /// Write this line.
+    Respond(String),
+    /// Write this line (a fault: not a response).
+    Raw(String),
+    Exit(i32),
+    Hang,
+}
+
+/// A request as read, with its params left unparsed until the method is known.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest<'a> {
+    #[serde(borrow)]
+    jsonrpc: Cow<'a, str>,
+    id: u64,
+    #[serde(borrow)]
+    method: Cow<'a, str>,
+    #[serde(default, borrow)]
+    params: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRunParams<'a> {
+    #[serde(borrow)]
+    case: &'a RawValue,
+    trace: bool,
+}
+
+/// Just the suite of a case, to tell an unsupported suite from a malformed case.
+#[derive(Deserialize)]
+struct SuiteProbe<'a> {
+    #[serde(borrow)]
+    suite: Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+struct OkLine<'a, T: Serialize> {
+    jsonrpc: &'static str,
+    id: u64,
+    result: &'a T,
+}
+
+fn ok_line<T: Serialize>(id: u64, result: &T) -> Action {
+    Action::Respond(serde_json::to_string(&OkLine { jsonrpc: protocol::JSONRPC, id, result }).unwrap_or_default())
+}
+
+fn error_line(id: Value, code: i64, message: impl Into<String>) -> Action {
+    Action::Respond(serde_json::to_string(&protocol::error(id, code, message)).unwrap_or_default())
+}
+
+/// The server's state across requests.
+#[derive(Debug, Default)]
+pub struct Server {
+    faults: Faults,
+    runs: u64,
+    shut_down: bool,
+}
+
+impl Server {
+    /// A server with these faults.
+    pub fn new(faults: Faults) -> Server {
+        Server { faults, runs: 0, shut_down: false }
+    }
+
+    fn handle(&mut self, line: &str) -> Action {
+        let request: RawRequest<'_> = match serde_json::from_str(line) {
+            Ok(r) => r,
+            Err(e) => {
+                return match serde_json::from_str::<Value>(line) {
+                    Err(_) => error_line(Value::Null, protocol::PARSE_ERROR, format!("not JSON: {e}")),
+                    Ok(value) => {
+                        let id = value.get("id").cloned().unwrap_or(Value::Null);
+                        error_line(id, protocol::INVALID_REQUEST, format!("not a request: {e}"))
+                    }
+                };
+            }
+        };
+        let id = request.id;
+        if request.jsonrpc != protocol::JSONRPC {
+            return error_line(id.into(), protocol::INVALID_REQUEST, "`jsonrpc` must be \"2.0\"");
+        }
+        let params = request.params.map_or("null", RawValue::get);
+        match request.method.as_ref() {
+            "hello" => match serde_json::from_str::<HelloParams>(params) {
+                Ok(params) if params.protocol == PROTOCOL => ok_line(id, &self.faults.hello()),
+                Ok(params) => error_line(
+                    id.into(),
+                    protocol::INVALID_PARAMS,
+                    format!("this client speaks {PROTOCOL}, not {}", params.protocol),
+                ),
+                Err(e) => error_line(id.into(), protocol::INVALID_PARAMS, e.to_string()),
+            },
+            "run" => self.run(id, params),
+            "shutdown" => {
+                self.shut_down = true;
+                ok_line(id, &Value::Null)
+            }
+            other => error_line(id.into(), protocol::METHOD_NOT_FOUND, format!("unknown method `{other}`")),
+        }
+    }
+
+    fn run(&mut self, id: u64, params: &str) -> Action {
+        self.runs += 1;
+        let n = Some(self.runs);
+        if self.faults.crash_at == n {
+            return Action::Exit(3);
+        }
+        if self.faults.hang_at == n {
+            return Action::Hang;
+        }
+        if self.faults.garbage_at == n {
+            return Action::Raw("this is not JSON, it is a fault injected with --fault garbage-at".to_owned());
+        }
+        let params: RawRunParams<'_> = match serde_json::from_str(params) {
+            Ok(p) => p,
+            Err(e) => return error_line(id.into(), protocol::INVALID_PARAMS, e.to_string()),
+        };
+        let request: VmRequest = match serde_json::from_str(params.case.get()) {
+            Ok(r) => r,
+            Err(e) => {
+                let suite = serde_json::from_str::<SuiteProbe<'_>>(params.case.get()).map(|p| p.suite.into_owned());
+                return match suite {
+                    Ok(suite) if suite != "vm" => {
+                        error_line(id.into(), protocol::UNSUPPORTED, format!("suite `{suite}` is not supported"))
+                    }
+                    _ => error_line(id.into(), protocol::INVALID_PARAMS, format!("bad case: {e}")),
+                };
+            }
+        };
+        if request.suite != "vm" {
+            return error_line(id.into(), protocol::UNSUPPORTED, format!("suite `{}` is not supported", request.suite));
+        }
+        if self.faults.refuse.contains(&request.handler) {
+            return error_line(
+                id.into(),
+                protocol::UNSUPPORTED,
+                format!("handler {} is refused by a fault", request.handler),
+            );
+        }
+        match reference::run_vm(&request, params.trace) {
+            Ok(mut result) => {
+                if let (true, Some(gas)) = (self.faults.wrong_gas, result.post.gas_used.as_mut()) {
+                    *gas = Uint(gas.0.wrapping_add(1));
+                }
+                ok_line(id, &result)
+            }
+            Err(refused) => error_line(id.into(), protocol::INVALID_PARAMS, refused.to_string()),
+        }
+    }
+}
+
+/// Serves requests line by line until `shutdown` or the end of `input`.
+pub fn serve(input: impl BufRead, mut output: impl Write, faults: Faults) -> io::Result<i32> {
+    let mut server = Server::new(faults);
+    for line in input.lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match server.handle(&line) {
+            Action::Respond(text) | Action::Raw(text) => writeln!(output, "{text}")?,
+            Action::Exit(code) => return Ok(code),
+            Action::Hang => loop {
+                std::thread::park();
+            },
+        }
+        output.flush()?;
+        if server.shut_down {
+            break;
+        }
+    }
+    Ok(0)
+}
+
+/// Answers the one request in `request_path`, writing the response to `response_path`.
+pub fn oneshot(request_path: &Path, response_path: &Path, faults: Faults) -> io::Result<i32> {
+    let text = std::fs::read_to_string(request_path)?;
+    let mut server = Server::new(faults);
+    match server.handle(text.trim()) {
+        Action::Respond(text) | Action::Raw(text) => {
+            std::fs::write(response_path, format!("{text}\n"))?;
+            Ok(0)
+        }
+        Action::Exit(code) => Ok(code),
+        Action::Hang => loop {
+            std::thread::park();
+        },
+    }
+}

@@ -1,0 +1,189 @@
+//! Gherkin scenarios as conformance cases.
+//!
+//! A scenario builds a case step by step (Given = configuration, When = inputs, Then =
+//! expectations). The cucumber runner (`harness/tests/features.rs`) applies the steps and
+//! runs the case against the reference or an external client; [`export_dir`] turns every
+//! scenario (and every row of a Scenario Outline's Examples) into a vector, filled by the
+//! reference, after checking that its Then steps hold.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use gherkin::{Feature, GherkinEnv, Scenario, StepType};
+
+use crate::case::{Case, Provenance, is_name};
+use crate::reference;
+
+pub mod vm;
+
+use self::vm::{Keyword, VmScenario};
+
+/// The keyword of a parsed step.
+pub fn keyword(step: &gherkin::Step) -> Keyword {
+    match step.ty {
+        StepType::Given => Keyword::Given,
+        StepType::When => Keyword::When,
+        StepType::Then => Keyword::Then,
+    }
+}
+
+/// A scenario made concrete: an outline's row substituted in, background steps first.
+#[derive(Clone, Debug)]
+pub struct Concrete {
+    /// The case name: the scenario's slug, with `_<row>` for outline rows.
+    pub name: String,
+    /// The scenario's name, with the row's values for outline rows.
+    pub title: String,
+    /// The line the scenario (or the example row) is on.
+    pub line: usize,
+    /// Tags of the feature and the scenario, without `@`.
+    pub tags: Vec<String>,
+    /// (keyword, text, doc string) in order.
+    pub steps: Vec<(Keyword, String, Option<String>)>,
+}
+
+/// The scenarios of a feature, with outlines expanded.
+pub fn concrete(feature: &Feature) -> Vec<Concrete> {
+    let background: Vec<(Keyword, String, Option<String>)> = feature
+        .background
+        .iter()
+        .flat_map(|b| &b.steps)
+        .map(|s| (keyword(s), s.value.clone(), s.docstring.clone()))
+        .collect();
+    let mut out = Vec::new();
+    for scenario in &feature.scenarios {
+        let mut tags: Vec<String> = feature.tags.iter().chain(&scenario.tags).map(|t| tag_name(t)).collect();
+        tags.sort();
+        tags.dedup();
+        let base = slug(&scenario.name);
+        if scenario.examples.is_empty() {
+            out.push(Concrete {
+                name: base,
+                title: scenario.name.clone(),
+                line: scenario.position.line,
+                tags,
+                steps: background.iter().cloned().chain(steps(scenario, &[], &[])).collect(),
+            });
+            continue;
+        }
+        let mut row_number = 0;
+        for examples in &scenario.examples {
+            let Some(table) = &examples.table else { continue };
+            let Some((header, rows)) = table.rows.split_first() else { continue };
+            for (i, row) in rows.iter().enumerate() {
+                row_number += 1;
+                out.push(Concrete {
+                    name: format!("{base}_{row_number}"),
+                    title: substitute(&scenario.name, header, row),
+                    // The table's position is its header row; data rows follow it.
+                    line: table.position.line + 1 + i,
+                    tags: tags.clone(),
+                    steps: background.iter().cloned().chain(steps(scenario, header, row)).collect(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `text` with each `<name>` of an outline replaced by the row's value.
+fn substitute(text: &str, header: &[String], row: &[String]) -> String {
+    header.iter().zip(row).fold(text.to_owned(), |acc, (h, v)| acc.replace(&format!("<{h}>"), v))
+}
+
+fn steps(scenario: &Scenario, header: &[String], row: &[String]) -> Vec<(Keyword, String, Option<String>)> {
+    scenario
+        .steps
+        .iter()
+        .map(|s| {
+            let docstring = s.docstring.as_deref().map(|d| substitute(d, header, row));
+            (keyword(s), substitute(&s.value, header, row), docstring)
+        })
+        .collect()
+}
+
+/// A scenario title as a case name: lowercase letters, digits and single underscores.
+pub fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_owned()
+}
+
+fn tag_name(tag: &str) -> String {
+    let name = slug(tag.trim_start_matches('@'));
+    if is_name(&name) { name } else { "tag".to_owned() }
+}
+
+/// Builds the VM scenario a concrete scenario describes.
+pub fn build(concrete: &Concrete) -> Result<VmScenario, String> {
+    let mut scenario = VmScenario::default();
+    for (keyword, text, docstring) in &concrete.steps {
+        scenario.apply(*keyword, text, docstring.as_deref()).map_err(|e| e.to_string())?;
+    }
+    Ok(scenario)
+}
+
+/// Exports every scenario under `dir/<suite>/*.feature` as a vector.
+pub fn export_dir(dir: &Path) -> anyhow::Result<Vec<Case>> {
+    let mut cases = Vec::new();
+    let suite_dir = dir.join("vm");
+    if !suite_dir.is_dir() {
+        return Ok(cases);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&suite_dir)
+        .with_context(|| format!("cannot list {}", suite_dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "feature"))
+        .collect();
+    files.sort();
+    for path in files {
+        cases.extend(export_feature(&path)?);
+    }
+    Ok(cases)
+}
+
+/// Exports one feature file's scenarios.
+pub fn export_feature(path: &Path) -> anyhow::Result<Vec<Case>> {
+    let feature = Feature::parse_path(path, GherkinEnv::default())
+        .map_err(|e| anyhow::anyhow!("{}: not a valid feature file: {e}", path.display()))?;
+    let stem = path.file_stem().map(|s| slug(&s.to_string_lossy())).unwrap_or_default();
+    let handler = format!("scenario_{stem}");
+    let shown = display_path(path);
+    let mut cases = Vec::new();
+    for concrete in concrete(&feature) {
+        let at = format!("{shown}:{}", concrete.line);
+        let scenario = build(&concrete).map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        let provenance =
+            Provenance { feature: Some(at.clone()), scenario: Some(concrete.title.clone()), ..Provenance::default() };
+        let mut spec = scenario
+            .spec(&handler, &concrete.name, &concrete.title, provenance)
+            .map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        spec.tags = concrete.tags.clone();
+        spec.tags.push("scenario".to_owned());
+        let config = spec.config();
+        let result = reference::run_config(&config, [crate::case::vm::VmInput::Run], false)
+            .map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        for expectation in &scenario.expectations {
+            if let Err(e) = expectation.check(&result, &config.initial_memory(), config.gas_limit.0) {
+                bail!("{at}: the reference does not satisfy this scenario: {e}");
+            }
+        }
+        cases.push(spec.fill()?);
+    }
+    Ok(cases)
+}
+
+/// A path as written in provenance: relative, with `/`, from the `features` directory up.
+fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    match text.rfind("features/") {
+        Some(at) => text[at..].to_owned(),
+        None => text,
+    }
+}

@@ -1,0 +1,184 @@
+//! Runs the Gherkin features in `features/<suite>/*.feature` with cucumber.
+//!
+//! Each scenario builds a case with the step vocabulary of `harness::scenario` (the same one
+//! the vector exporter uses) and runs it through a target: the reference in process, or the
+//! client named by `ORSMA_CLIENT` (a command line speaking client protocol v1), so the same
+//! feature files check any implementation. Steps never sleep.
+//!
+//! The binary speaks enough of libtest's command line for `cargo nextest` and `cargo test`:
+//! `--list --format terse` lists one test per feature file, and a name (with `--exact`)
+//! runs that feature. Unknown, skipped or failed steps fail it.
+
+#![allow(clippy::print_stdout, clippy::print_stderr, reason = "a test runner reports on stdout and stderr")]
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{LazyLock, Mutex};
+use std::time::Duration;
+
+use cucumber::gherkin::Step;
+use cucumber::writer::Stats;
+use cucumber::{World, cli, given, then, when};
+use harness::case::Case;
+use harness::case::vm::VmResult;
+use harness::client::process::{ClientCommand, Persistent};
+use harness::client::{CaseResult, Reference, Reply, Target};
+use harness::scenario::vm::{Keyword, VmScenario};
+
+/// The environment variable naming an external client to run the scenarios against.
+const CLIENT_VAR: &str = "ORSMA_CLIENT";
+
+/// One client process shared by every scenario of the run (scenarios may run concurrently;
+/// the lock serialises them).
+static CLIENT: LazyLock<Mutex<Option<Persistent>>> = LazyLock::new(|| Mutex::new(None));
+
+/// A finished run: the result, the initial memory and the gas limit it ran with.
+type Run = (VmResult, Vec<i64>, u64);
+
+#[derive(Debug, Default, World)]
+struct VmWorld {
+    scenario: VmScenario,
+    /// The result of running the case, once a Then step asked for it.
+    result: Option<Result<Run, String>>,
+}
+
+impl VmWorld {
+    fn apply(&mut self, keyword: Keyword, step: &Step) {
+        if let Err(e) = self.scenario.apply(keyword, &step.value, step.docstring.as_deref()) {
+            panic!("{e}");
+        }
+    }
+
+    /// Runs the case the scenario built, once, on the reference or the named client.
+    fn run(&mut self) -> Result<Run, String> {
+        if let Some(result) = &self.result {
+            return result.clone();
+        }
+        let result = (|| {
+            let spec = self
+                .scenario
+                .spec(
+                    "scenario",
+                    "scenario",
+                    "a scenario run by cucumber",
+                    harness::case::Provenance::generated("cucumber", 0),
+                )
+                .map_err(|e| e.to_string())?;
+            let config = spec.config();
+            let case = spec.fill().map_err(|e| e.to_string())?;
+            let exchange = match std::env::var(CLIENT_VAR) {
+                Ok(command) if !command.trim().is_empty() => run_on_client(&command, &case)?,
+                _ => Reference::default().run(&case, false),
+            };
+            match exchange.reply.map_err(|e| e.to_string())? {
+                Reply::Ran(CaseResult::Vm(result)) => Ok((result, config.initial_memory(), config.gas_limit.0)),
+                Reply::Unsupported(why) => Err(format!("the client does not support this scenario: {why}")),
+                Reply::Failed(why) => Err(format!("the client could not run this scenario: {why}")),
+            }
+        })();
+        self.result = Some(result.clone());
+        result
+    }
+}
+
+fn run_on_client(command: &str, case: &Case) -> Result<harness::client::Exchange, String> {
+    let mut slot = CLIENT.lock().map_err(|_| "the client lock is poisoned".to_owned())?;
+    if slot.is_none() {
+        let command = ClientCommand {
+            command: command.to_owned(),
+            timeout: Duration::from_secs(10),
+            hello_timeout: Duration::from_secs(30),
+        };
+        *slot = Some(Persistent::start(command).map_err(|e| e.to_string())?);
+    }
+    let client = slot.as_mut().ok_or("no client")?;
+    Ok(client.run(case, false))
+}
+
+#[given(regex = r"^(.+)$")]
+fn given(world: &mut VmWorld, step: &Step) {
+    world.apply(Keyword::Given, step);
+}
+
+#[when(regex = r"^(.+)$")]
+fn when(world: &mut VmWorld, step: &Step) {
+    world.apply(Keyword::When, step);
+}
+
+#[then(regex = r"^(.+)$")]
+fn then(world: &mut VmWorld, step: &Step) {
+    world.apply(Keyword::Then, step);
+    let (result, memory, gas_limit) = match world.run() {
+        Ok(run) => run,
+        Err(e) => panic!("{e}"),
+    };
+    let checked = world.scenario.expectations.last().map(|e| e.check(&result, &memory, gas_limit));
+    if let Some(Err(e)) = checked {
+        panic!("{e}");
+    }
+}
+
+/// `features/<suite>/<name>.feature` → test name `features::<suite>::<name>`.
+fn feature_files() -> Vec<(String, PathBuf)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("features");
+    let mut out = Vec::new();
+    let Ok(suites) = std::fs::read_dir(&root) else { return out };
+    for suite in suites.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()) {
+        let suite_name = suite.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let Ok(files) = std::fs::read_dir(&suite) else { continue };
+        for file in files.filter_map(Result::ok).map(|e| e.path()) {
+            if file.extension().is_some_and(|e| e == "feature") {
+                let stem = file.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                out.push((format!("features::{suite_name}::{stem}"), file));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let features = feature_files();
+    if args.iter().any(|a| a == "--list") {
+        if !args.iter().any(|a| a == "--ignored") {
+            for (name, _) in &features {
+                println!("{name}: test");
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    let exact = args.iter().any(|a| a == "--exact");
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let selected: Vec<&(String, PathBuf)> = features
+        .iter()
+        .filter(|(name, _)| {
+            filters.is_empty() || filters.iter().any(|f| if exact { name == *f } else { name.contains(f.as_str()) })
+        })
+        .collect();
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut failed = Vec::new();
+    for (name, path) in selected {
+        let writer = runtime.block_on(
+            VmWorld::cucumber().with_cli::<cli::Empty>(cli::Opts::default()).fail_on_skipped().run(path.clone()),
+        );
+        if writer.execution_has_failed() || writer.skipped_steps() > 0 {
+            failed.push(name.clone());
+        }
+    }
+    if let Ok(mut slot) = CLIENT.lock() {
+        slot.take();
+    }
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("failed: {}", failed.join(", "));
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,87 @@
+//! The example Python client (written from `docs/spec/` alone) against the whole VM suite,
+//! and with one instruction broken on purpose: it must fail exactly the cases that execute
+//! that instruction, each pointing at the field.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use vm::{BinOp, Instr, Machine, Program, TraceStep};
+
+use super::{orsma, repo};
+
+fn python_client(extra: &str) -> String {
+    let script = repo().join("harness/clients/python/orsma_vm_client.py");
+    format!("python3 {} {extra}", script.display())
+}
+
+fn report(args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["conformance", "--format", "json", "--no-artifacts"];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = orsma(&all);
+    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not a JSON report ({e}): {stderr}"));
+    (code, report)
+}
+
+#[test]
+fn the_python_client_passes_the_whole_vm_suite() {
+    let client = python_client("");
+    let (code, report) = report(&["--client", &client, "--trace-all"]);
+    assert_eq!(code, 0, "{}", report["summary"]);
+    assert_eq!(report["summary"]["pass"], report["selected"]);
+}
+
+/// The ids of the cases whose reference run executes `mul` (register form), found by
+/// tracing each case on the reference VM, independently of the harness's comparison.
+fn cases_that_run_mul() -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for loaded in harness::vectors::load(&repo().join("vectors")).expect("vectors load") {
+        let harness::case::Case::Vm(v) = &loaded.case;
+        let Ok(program) = Program::decode(&v.config.program.bytecode.0) else { continue };
+        let mut host = vm::ScriptedHost::new(
+            v.config
+                .host
+                .iter()
+                .map(|a| match *a {
+                    harness::case::vm::HostAnswer::Ok { value, gas } => {
+                        Ok(vm::HostReturn { value: value.0, gas: gas.0 })
+                    }
+                    harness::case::vm::HostAnswer::Error { code } => Err(vm::HostError { code: code.0 }),
+                })
+                .collect(),
+        );
+        let mut machine = Machine::new(v.config.initial_memory(), v.config.gas_limit.0).expect("memory within limits");
+        let mut trace: Vec<TraceStep> = Vec::new();
+        machine.run_traced(&program, &mut host, &mut trace);
+        // A mul that runs out of gas before executing did not execute: only count steps
+        // followed by another step, or the final step of a run that did not trap on it.
+        let executed = trace.iter().enumerate().any(|(i, step)| {
+            matches!(step.instr, Some(Instr::Bin { op: BinOp::Mul, .. }))
+                && (i + 1 < trace.len()
+                    || !matches!(machine.outcome, Some(vm::Outcome::Trapped { trap: vm::Trap::OutOfGas })))
+        });
+        if executed && v.post.steps.is_some_and(|s| s.0 <= harness::runner::MAX_TRACE_STEPS) {
+            out.insert(v.id.clone());
+        }
+    }
+    out
+}
+
+#[test]
+fn a_client_with_a_wrong_mul_fails_exactly_the_cases_that_run_mul() {
+    let client = python_client("--bug mul");
+    let (code, report) = report(&["--client", &client, "--trace-all"]);
+    assert_eq!(code, 1);
+    let cases = report["cases"].as_array().expect("cases");
+    let failed: BTreeSet<String> =
+        cases.iter().filter(|c| c["status"] != "pass").map(|c| c["id"].as_str().unwrap_or("").to_owned()).collect();
+    let expected = cases_that_run_mul();
+    assert!(expected.len() > 20, "the suite exercises mul ({} cases)", expected.len());
+    assert_eq!(failed, expected);
+    for case in cases.iter().filter(|c| c["status"] != "pass") {
+        assert_eq!(case["status"], "fail", "{case}");
+        let divergence = case["divergence"].as_str().unwrap_or("");
+        assert!(divergence.contains("`mul "), "the divergence names the mul that caused it: {case}");
+        let diffs = case["diffs"].as_array().map(Vec::len).unwrap_or(0);
+        assert!(diffs > 0 || case["message"] == "the final state matches, but the trace does not", "{case}");
+    }
+}
