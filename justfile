@@ -56,3 +56,18 @@ ci:
 
 # Before opening a pull request: format, lint, test.
 pre-pr: fmt lint test
+
+# Fill the git-ignored fuzz/corpus/<target>/ directories with seeds from the vectors (a no-op when up to date).
+fuzz-corpus *ARGS:
+    python3 fuzz/corpus.py {{ARGS}}
+
+# Fuzz one target for SECONDS (needs nightly and `cargo install cargo-fuzz`): `just fuzz vm_exec 60`. See fuzz/README.md.
+fuzz TARGET SECONDS="60" *ARGS: fuzz-corpus
+    #!/usr/bin/env bash
+    set -euo pipefail
+    corpora=(fuzz/corpus/{{TARGET}})
+    mkdir -p "${corpora[0]}"
+    if [ -d fuzz/seeds/{{TARGET}} ]; then corpora+=(fuzz/seeds/{{TARGET}}); fi
+    flags=(-max_total_time={{SECONDS}} -print_final_stats=1)
+    if [ -f fuzz/dictionaries/{{TARGET}}.dict ]; then flags+=(-dict=fuzz/dictionaries/{{TARGET}}.dict); fi
+    cargo +nightly fuzz run {{TARGET}} "${corpora[@]}" -- "${flags[@]}" {{ARGS}}
