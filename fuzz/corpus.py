@@ -8,7 +8,7 @@
   when that fails);
 - vm_exec: for each distinct bytecode, `00 <len: u16 little-endian> <bytecode>` (the target's
   raw mode with default run parameters; see fuzz/fuzz_targets/vm_exec.rs);
-- vm_asm: each distinct `asm` text.
+- vm_asm: each distinct `asm` text, and the example programs in impl/vm/programs.
 
 Files are named by the SHA-1 of their contents, as libFuzzer names its own, so reruns add
 nothing twice and never delete what the fuzzer found. Only the Python standard library is
@@ -101,6 +101,9 @@ def main():
             added["vm_exec"] += write(dirs["vm_exec"], b"\x00" + len(bytecode).to_bytes(2, "little") + bytecode)
         if asm is not None:
             added["vm_asm"] += write(dirs["vm_asm"], asm.encode())
+    # The hand-written example programs, with their comments and labels.
+    for program in sorted((root / "impl" / "vm" / "programs").glob("*.asm")):
+        added["vm_asm"] += write(dirs["vm_asm"], program.read_bytes())
     done = index["root_hash"]
     if not args.no_json:
         with tempfile.TemporaryDirectory() as export:
