@@ -2,8 +2,8 @@
 //!
 //! Each scenario builds a case with the step vocabulary of `harness::scenario` (the same one
 //! the vector exporter uses) and runs it through a target: the reference in process, or the
-//! client named by `ORSMA_CLIENT` (a command line speaking client protocol v1), so the same
-//! feature files check any implementation. Steps never sleep.
+//! client named by `ORSMA_CLIENT` (a command line speaking client protocol v1, run from the
+//! repository root), so the same feature files check any implementation. Steps never sleep.
 //!
 //! The binary speaks enough of libtest's command line for `cargo nextest` and `cargo test`:
 //! `--list --format terse` lists one test per feature file, and a name (with `--exact`)
@@ -139,6 +139,13 @@ fn feature_files() -> Vec<(String, PathBuf)> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Test binaries start in the package directory; `ORSMA_CLIENT` is written from the
+    // repository root, as every other command in the docs is.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if let Err(e) = std::env::set_current_dir(&root) {
+        eprintln!("cannot change to {}: {e}", root.display());
+        return ExitCode::FAILURE;
+    }
     let features = feature_files();
     if args.iter().any(|a| a == "--list") {
         if !args.iter().any(|a| a == "--ignored") {
