@@ -132,6 +132,7 @@ pub(crate) fn run(args: ConformanceArgs) -> anyhow::Result<ExitCode> {
         Some(path) => XfailList::load(path)?,
         None => XfailList::default(),
     };
+    let started = Instant::now();
     let loaded = vectors::load(&args.vectors)?;
     let all = loaded.len();
     let cases: Vec<Case> = selection.apply(loaded.into_iter().map(|l| l.case).collect());
@@ -152,7 +153,6 @@ pub(crate) fn run(args: ConformanceArgs) -> anyhow::Result<ExitCode> {
         ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} cases {elapsed} {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let started = Instant::now();
     let report = match &args.client {
         None => {
             let hello = crate::client::reference_hello();

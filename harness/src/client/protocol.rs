@@ -26,21 +26,6 @@ pub const UNSUPPORTED: i64 = -32000;
 /// Error code: the client tried and could not run the case; the case is an error.
 pub const FAILED: i64 = -32001;
 
-/// A request from the harness.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Request {
-    /// Always `"2.0"`.
-    pub jsonrpc: String,
-    /// Increases by one per request, from 1.
-    pub id: u64,
-    /// `hello`, `run` or `shutdown`.
-    pub method: String,
-    /// The method's parameters.
-    #[serde(default)]
-    pub params: Value,
-}
-
 /// A response from the client.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -115,26 +100,6 @@ impl HelloResult {
     pub fn can(&self, capability: &str) -> bool {
         self.capabilities.iter().any(|c| c == capability)
     }
-}
-
-/// `run`'s params.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RunParams {
-    /// The case without its expectations (for the VM suite, a `VmRequest`).
-    pub case: Value,
-    /// Whether to include a per-step trace (only sent to clients with the `trace` capability).
-    pub trace: bool,
-}
-
-/// A request line.
-pub fn request(id: u64, method: &str, params: Value) -> Request {
-    Request { jsonrpc: JSONRPC.to_owned(), id, method: method.to_owned(), params }
-}
-
-/// A successful response.
-pub fn ok(id: Value, result: Value) -> Response {
-    Response { jsonrpc: JSONRPC.to_owned(), id, result: Some(result), error: None }
 }
 
 /// A failed response.
