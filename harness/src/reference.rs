@@ -3,13 +3,34 @@
 //! This is the same code path `orsma client` serves over the protocol: a request in, a result
 //! out. It never panics on a request; a request it cannot run is a [`RefusedRequest`].
 
-use ::vm::{HostError, HostReturn, Machine, Outcome, Program, ScriptedHost, TraceStep};
+use ::vm::{HostError, HostReturn, Machine, Outcome, Program, ScriptedHost, TraceStep, Tracer};
 
 use crate::case::vm::{
     Cell, DecodeCode, HostAnswer, HostCall, OutcomeSpec, StepOutputs, TraceEntry, TrapCode, VmConfig, VmInput, VmPost,
     VmRequest, VmResult,
 };
 use crate::case::{Int, Uint};
+
+/// The longest run whose trace is recorded (`client-protocol.md` CP-3.4): a trace entry is
+/// about 100 bytes on the wire, so this keeps a trace far below the 64 MiB line limit.
+pub const MAX_TRACE_STEPS: u64 = 100_000;
+
+/// Records trace steps up to [`MAX_TRACE_STEPS`], then only notes that there were more.
+#[derive(Default)]
+struct CappedTrace {
+    steps: Vec<TraceStep>,
+    over: bool,
+}
+
+impl Tracer for CappedTrace {
+    fn on_step(&mut self, step: &TraceStep) {
+        if (self.steps.len() as u64) < MAX_TRACE_STEPS {
+            self.steps.push(*step);
+        } else {
+            self.over = true;
+        }
+    }
+}
 
 /// A request the reference will not run: it breaks a rule of the format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,7 +67,7 @@ pub fn run_config(
     let mut host = ScriptedHost::new(config.host.iter().map(host_answer).collect());
     let mut machine = Machine::new(initial.clone(), config.gas_limit.0).map_err(|e| RefusedRequest(e.to_string()))?;
     let mut steps = Vec::with_capacity(inputs.len());
-    let mut trace_steps: Vec<TraceStep> = Vec::new();
+    let mut trace_steps = CappedTrace::default();
     for input in inputs {
         let calls_before = host.calls().len();
         match input {
@@ -59,10 +80,13 @@ pub fn run_config(
             .collect();
         steps.push(StepOutputs { host_calls });
     }
+    if trace_steps.over {
+        return Err(RefusedRequest(format!("the run is longer than {MAX_TRACE_STEPS} steps, too long to trace")));
+    }
     Ok(VmResult {
         steps,
         post: post_of(&machine, &initial),
-        trace: trace.then(|| trace_steps.iter().map(trace_entry).collect()),
+        trace: trace.then(|| trace_steps.steps.iter().map(trace_entry).collect()),
     })
 }
 
@@ -100,13 +124,8 @@ pub fn post_of(machine: &Machine, initial: &[i64]) -> VmPost {
         // A run always ends: gas bounds it (vm.md VM-5.2).
         None => OutcomeSpec::Trapped { trap: TrapCode::OutOfGas, host_code: None },
     };
-    let memory_changes = machine
-        .memory
-        .iter()
-        .zip(initial)
-        .enumerate()
-        .filter(|(_, (now, before))| now != before)
-        .map(|(address, (now, _))| Cell(Uint(address as u64), Int(*now)))
+    let memory_changes = memory_changes(initial, &machine.memory)
+        .map(|(address, value)| Cell(Uint(address as u64), Int(value)))
         .collect();
     VmPost {
         outcome,
@@ -117,6 +136,16 @@ pub fn post_of(machine: &Machine, initial: &[i64]) -> VmPost {
         gas_used: Some(Uint(machine.gas_used())),
         steps: Some(Uint(machine.steps)),
     }
+}
+
+/// `(address, final value)` of every cell whose final value differs from its initial one
+/// (`vectors.md` VEC-5.5).
+pub fn memory_changes<'a>(initial: &'a [i64], now: &'a [i64]) -> impl Iterator<Item = (usize, i64)> + 'a {
+    now.iter()
+        .zip(initial)
+        .enumerate()
+        .filter(|(_, (now, before))| now != before)
+        .map(|(address, (now, _))| (address, *now))
 }
 
 fn trace_entry(step: &TraceStep) -> TraceEntry {

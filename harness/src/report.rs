@@ -135,6 +135,9 @@ fn pretty(report: &RunReport) -> String {
     if !report.coverage.is_empty() {
         let _ = write!(extra, "; {} coverage gap(s)", report.coverage.len());
     }
+    if report.nothing_ran() {
+        let _ = write!(extra, "; {}", crate::runner::NOTHING_RAN);
+    }
     let _ = writeln!(out, "{verdict}: {}{extra}", counts.join(", "));
     out
 }
@@ -159,6 +162,7 @@ struct JsonReport<'a> {
     selected: usize,
     summary: Summary,
     stopped_early: bool,
+    nothing_ran: bool,
     coverage: &'a [String],
     unused_xfails: &'a [String],
     cases: &'a [CaseReport],
@@ -179,6 +183,7 @@ fn json(report: &RunReport) -> String {
             xpass: report.count(Status::Xpass),
         },
         stopped_early: report.stopped_early,
+        nothing_ran: report.nothing_ran(),
         coverage: &report.coverage,
         unused_xfails: &report.unused_xfails,
         cases: &report.cases,

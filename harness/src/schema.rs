@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde_json::Value;
 
 use crate::case::SUITES;
@@ -61,14 +61,4 @@ impl Schemas {
         let value: Value = serde_norway::from_str(text).map_err(|e| vec![format!("not YAML: {e}")])?;
         self.validate(&value)
     }
-}
-
-/// Fails unless `dir` holds a schema for every suite; used by tools that need them.
-pub fn require(dir: &Path) -> anyhow::Result<()> {
-    for suite in SUITES {
-        if !dir.join(format!("{suite}.schema.json")).is_file() {
-            bail!("{} has no {suite}.schema.json", dir.display());
-        }
-    }
-    Ok(())
 }

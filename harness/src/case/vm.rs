@@ -393,7 +393,7 @@ impl VmVector {
         if self.steps.len() != 1 {
             return Err(CaseError::Invalid(format!("a VM case has exactly one step, found {}", self.steps.len())));
         }
-        self.post.check()
+        check_outputs(&self.post, self.steps.iter().map(|s| &s.expect)).map_err(CaseError::Invalid)
     }
 }
 
@@ -430,6 +430,32 @@ impl VmConfig {
     }
 }
 
+impl VmResult {
+    /// Checks a client's result against the rules a vector's expectations follow
+    /// (`vectors.md` VEC-5.3, VEC-5.4) and the trace rule of `client-protocol.md` CP-3.4:
+    /// one output per input step, and a trace exactly when one was asked for.
+    pub fn check(&self, inputs: usize, trace: bool) -> Result<(), String> {
+        if self.steps.len() != inputs {
+            return Err(format!("`steps` has {} entries for {inputs} input step(s)", self.steps.len()));
+        }
+        match (&self.trace, trace) {
+            (Some(_), false) => return Err("a `trace` that was not asked for".to_owned()),
+            (None, true) => return Err("no `trace`, although one was asked for".to_owned()),
+            _ => {}
+        }
+        check_outputs(&self.post, &self.steps)
+    }
+}
+
+/// The rules shared by a vector's expectations and a client's result.
+fn check_outputs<'a>(post: &VmPost, steps: impl IntoIterator<Item = &'a StepOutputs>) -> Result<(), String> {
+    post.check().map_err(|e| e.to_string())?;
+    if matches!(post.outcome, OutcomeSpec::Rejected { .. }) && steps.into_iter().any(|s| !s.host_calls.is_empty()) {
+        return Err("a rejected program's steps have no host calls (VEC-5.4)".to_owned());
+    }
+    Ok(())
+}
+
 impl VmPost {
     fn check(&self) -> Result<(), CaseError> {
         let fields = [
@@ -455,6 +481,9 @@ impl VmPost {
                 if let Some(changes) = &self.memory_changes {
                     check_cells(changes, u64::MAX, "post.memory_changes")?;
                 }
+                if self.stack.as_ref().is_some_and(|s| s.len() > ::vm::STACK_LIMIT) {
+                    return Err(CaseError::Invalid(format!("post.stack holds more than {} values", ::vm::STACK_LIMIT)));
+                }
                 Ok(())
             }
         }
@@ -470,4 +499,37 @@ fn check_cells(cells: &[Cell], size: u64, what: &str) -> Result<(), CaseError> {
         return Err(CaseError::Invalid(format!("{what}: addresses must strictly increase")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trap_codes_agree_with_the_vm() {
+        let traps = [
+            ::vm::Trap::DivisionByZero,
+            ::vm::Trap::StackOverflow,
+            ::vm::Trap::StackUnderflow,
+            ::vm::Trap::IpOutOfBounds,
+            ::vm::Trap::MemoryOutOfBounds,
+            ::vm::Trap::OutOfGas,
+            ::vm::Trap::InvalidInstruction,
+            ::vm::Trap::HostError { code: 1 },
+        ];
+        for trap in traps {
+            let serialised = serde_json::to_string(&TrapCode::of(&trap)).unwrap_or_default();
+            assert_eq!(serialised, format!("\"{}\"", trap.code()));
+        }
+    }
+
+    #[test]
+    fn the_borrowed_request_serialises_like_the_owned_one() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/vm/host/host_error.yaml"))
+            .expect("committed vector");
+        let Ok(crate::case::Case::Vm(v)) = crate::case::Case::parse(&text, crate::case::Encoding::Yaml) else {
+            panic!("the committed vector parses");
+        };
+        assert_eq!(serde_json::to_string(&v.request()).ok(), serde_json::to_string(&v.request_ref()).ok());
+    }
 }

@@ -23,7 +23,7 @@ pub(crate) struct ClientArgs {
     /// One-shot mode: the file to write the response to.
     response: Option<PathBuf>,
     /// Misbehave on purpose, to test a harness: crash-at=N, hang-at=N, garbage-at=N,
-    /// claim=H,H, refuse=H,H, wrong-gas (repeatable).
+    /// claim=H,H, refuse=H,H, wrong-gas, missing-gas (repeatable).
     #[arg(long = "fault", value_name = "FAULT", hide = true)]
     faults: Vec<String>,
 }

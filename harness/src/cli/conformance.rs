@@ -1,6 +1,6 @@
 //! `orsma conformance`: run the conformance vectors against the reference or a client.
 
-#![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line tool reports on stdout and stderr")]
+#![allow(clippy::print_stderr, reason = "a command-line tool reports progress on stderr")]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,7 +31,8 @@ pub(crate) enum ClientMode {
 /// Each case gets a verdict (pass, fail, error, skip, xfail, xpass). Failures print the
 /// fields that differ, the first divergent trace step (for clients that can trace), the
 /// command that reruns the case alone, and where its request and response were saved.
-/// Exit status: 0 when nothing failed, 1 when something did, 2 on bad input.
+/// Exit status: 0 when every case that ran passed, 1 when a case failed (or nothing ran, or a
+/// claimed handler left cases unrun), 2 on bad input.
 ///
 /// Examples:
 ///   orsma conformance
@@ -76,8 +77,9 @@ pub(crate) struct ConformanceArgs {
     /// Stop at the first failure.
     #[arg(long)]
     fail_fast: bool,
-    /// Seconds a client may take per case before it is killed (and restarted).
-    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    /// Seconds a client may take per case (to read the request and answer it) before it is
+    /// killed and restarted. `hello`, which includes start-up, gets at least 30 s.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: u64,
     /// An expected-failures list (YAML: `- case: GLOB` / `reason: ...`); a listed case that
     /// passes fails the run.
@@ -161,7 +163,7 @@ pub(crate) fn run(args: ConformanceArgs) -> anyhow::Result<ExitCode> {
         Some(command) => {
             let command = ClientCommand {
                 command: command.clone(),
-                timeout: Duration::from_secs(args.timeout.max(1)),
+                timeout: Duration::from_secs(args.timeout),
                 hello_timeout: Duration::from_secs(args.timeout.max(30)),
             };
             match args.client_mode {
@@ -178,8 +180,10 @@ pub(crate) fn run(args: ConformanceArgs) -> anyhow::Result<ExitCode> {
                     runner::run(&cases, &hello, make, &options, &xfails, &Bar(bar.clone()))?
                 }
                 ClientMode::Oneshot => {
-                    let hello = OneShot::start(command.clone())?.hello().clone();
-                    let make = || -> anyhow::Result<OneShot> { Ok(OneShot::start(command.clone())?) };
+                    // `hello` goes once, to the first client; the others share its answer.
+                    let first = OneShot::start(command.clone())?;
+                    let hello = first.hello().clone();
+                    let make = || -> anyhow::Result<OneShot> { Ok(first.sibling()?) };
                     runner::run(&cases, &hello, make, &options, &xfails, &Bar(bar.clone()))?
                 }
             }
@@ -190,10 +194,10 @@ pub(crate) fn run(args: ConformanceArgs) -> anyhow::Result<ExitCode> {
     match &args.out {
         Some(path) => {
             std::fs::write(path, &text).with_context(|| format!("cannot write {}", path.display()))?;
-            print!("{}", render(&report, Format::Pretty));
+            out!("{}", render(&report, Format::Pretty));
             eprintln!("report written to {}", path.display());
         }
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     eprintln!(
         "{} case(s) in {:.3} s with {jobs} worker(s){}",
@@ -224,6 +228,12 @@ fn repro_template(args: &ConformanceArgs) -> String {
     }
     if args.trace_all {
         parts.push("--trace-all".to_owned());
+    }
+    if args.timeout != 10 {
+        parts.push(format!("--timeout {}", args.timeout));
+    }
+    if let Some(xfail) = &args.xfail {
+        parts.push(format!("--xfail {}", quote(&xfail.to_string_lossy())));
     }
     parts.push("--case {case}".to_owned());
     parts.join(" ")

@@ -1,8 +1,24 @@
 //! The `orsma` command line: argument parsing and dispatch to subcommands.
 
+use std::fmt;
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// Prints a line to stdout; see [`emit`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::emit(format_args!($($arg)*), true)
+    };
+}
+
+/// Prints to stdout without a line break; see [`emit`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::emit(format_args!($($arg)*), false)
+    };
+}
 
 mod client;
 mod conformance;
@@ -23,20 +39,36 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the conformance suite against the reference or a client (the main job).
     Conformance(conformance::ConformanceArgs),
     /// Generate, verify, export and list conformance vectors.
     #[command(subcommand)]
     Vectors(vectors::VectorsCommand),
-    /// Serve the reference implementation over client protocol v1.
     Client(client::ClientArgs),
-    /// Work with the VM directly: run, assemble and disassemble programs.
+    /// Work with the VM directly: run, assemble, disassemble and hash programs.
     #[command(subcommand)]
     Vm(vm::VmCommand),
 }
 
 /// Exit status for bad input: a file that cannot be read, does not parse, or a bad flag.
 pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Writes command output to stdout. A closed stdout (output piped into `head`) ends the
+/// program quietly, as it does for other command-line tools, instead of panicking.
+pub(crate) fn emit(args: fmt::Arguments<'_>, newline: bool) {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout.write_fmt(args).and_then(|()| if newline { stdout.write_all(b"\n") } else { Ok(()) });
+    quiet_on_broken_pipe(written);
+}
+
+/// Ends the program quietly if stdout was closed (output piped into `head`); other write
+/// errors are left to the caller's next write.
+pub(crate) fn quiet_on_broken_pipe(result: std::io::Result<()>) {
+    if let Err(e) = result
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
 
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {

@@ -1,6 +1,6 @@
 //! `orsma vectors`: generate, verify, export and list conformance vectors.
 
-#![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line tool reports on stdout and stderr")]
+#![allow(clippy::print_stderr, reason = "a command-line tool reports progress on stderr")]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,9 +19,10 @@ pub(crate) enum VectorsCommand {
     /// Deterministic: the same seed and features give identical bytes. Vector files of
     /// cases that no longer exist are deleted.
     Generate(TreeArgs),
-    /// Check the committed tree: it must equal a regeneration, its index and hashes must
-    /// agree, and every vector must validate against its suite's JSON Schema.
-    Verify(TreeArgs),
+    /// Check the committed tree: it must equal a regeneration (with the seed its index
+    /// records), its index and hashes must agree, and every vector must validate against its
+    /// suite's JSON Schema.
+    Verify(VerifyArgs),
     /// Write the vectors (or a selection) in YAML or JSON to a directory, for other runners.
     Export(ExportArgs),
     /// List case ids (with tags), one per line.
@@ -37,6 +38,16 @@ pub(crate) struct TreeArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Gherkin features whose scenarios are exported as vectors too.
+    #[arg(long, default_value = "features", value_name = "DIR")]
+    features: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The vector tree.
+    #[arg(long, default_value = "vectors", value_name = "DIR")]
+    dir: PathBuf,
+    /// The Gherkin features the tree's scenario vectors come from.
     #[arg(long, default_value = "features", value_name = "DIR")]
     features: PathBuf,
 }
@@ -87,7 +98,7 @@ pub(crate) fn run(command: VectorsCommand) -> anyhow::Result<ExitCode> {
             let cases = vectors::generate(&sources)?;
             let tree = vectors::render(&cases, args.seed);
             let (written, deleted) = vectors::write(&tree, &args.dir)?;
-            println!(
+            outln!(
                 "{} cases in {} ({written} file(s) written, {deleted} deleted, seed {})",
                 cases.len(),
                 args.dir.display(),
@@ -99,22 +110,27 @@ pub(crate) fn run(command: VectorsCommand) -> anyhow::Result<ExitCode> {
             let index = vectors::read_index(&args.dir)?;
             let seed = index.seed.0;
             let sources = Sources { seed, features: Some(args.features.clone()) };
-            let (count, problems) = vectors::verify(&args.dir, &sources)?;
-            vectors::load(&args.dir).context("the committed tree does not load")?;
+            let (count, mut problems) = vectors::verify(&args.dir, &sources)?;
             if problems.is_empty() {
-                println!(
+                // The tree matches a regeneration; it must also load as a runner loads it.
+                if let Err(e) = vectors::load(&args.dir) {
+                    problems.push(vectors::Problem { path: "index.json".into(), what: format!("{e:#}") });
+                }
+            }
+            if problems.is_empty() {
+                outln!(
                     "{count} cases verified in {} (regeneration, index, hashes, schemas; seed {seed})",
                     args.dir.display()
                 );
                 Ok(ExitCode::SUCCESS)
             } else {
                 for problem in problems.iter().take(50) {
-                    println!("{}: {}", problem.path, problem.what);
+                    outln!("{}: {}", problem.path, problem.what);
                 }
                 if problems.len() > 50 {
-                    println!("… and {} more", problems.len() - 50);
+                    outln!("… and {} more", problems.len() - 50);
                 }
-                println!(
+                outln!(
                     "\n{} problem(s). If the change is intended, run `orsma vectors generate` and commit the result.",
                     problems.len()
                 );
@@ -127,21 +143,11 @@ pub(crate) fn run(command: VectorsCommand) -> anyhow::Result<ExitCode> {
             let loaded = vectors::load(&args.dir)?;
             let seed = vectors::read_index(&args.dir)?.seed.0;
             let cases: Vec<_> = selection.apply(loaded.into_iter().map(|l| l.case).collect());
-            let mut tree = vectors::render(&cases, seed);
-            if let ExportFormat::Json = args.format {
-                tree.files = tree
-                    .files
-                    .into_iter()
-                    .map(|(path, text)| match path.strip_suffix(".yaml") {
-                        Some(stem) => {
-                            let case =
-                                crate::case::Case::parse(&text, Encoding::Yaml).map(|c| c.render(Encoding::Json));
-                            (format!("{stem}.json"), case.unwrap_or(text))
-                        }
-                        None => (path, text),
-                    })
-                    .collect();
-            }
+            let encoding = match args.format {
+                ExportFormat::Yaml => Encoding::Yaml,
+                ExportFormat::Json => Encoding::Json,
+            };
+            let tree = vectors::render_as(&cases, seed, encoding);
             for (path, text) in &tree.files {
                 let full = args.out.join(path);
                 if let Some(parent) = full.parent() {
@@ -149,14 +155,14 @@ pub(crate) fn run(command: VectorsCommand) -> anyhow::Result<ExitCode> {
                 }
                 std::fs::write(&full, text).with_context(|| format!("cannot write {}", full.display()))?;
             }
-            println!("{} cases exported to {}", cases.len(), args.out.display());
+            outln!("{} cases exported to {}", cases.len(), args.out.display());
             Ok(ExitCode::SUCCESS)
         }
         VectorsCommand::List(args) => {
             let selection = Selection { cases: globs(&args.cases)?, ..Selection::default() };
             for entry in vectors::read_index(&args.dir)?.cases {
                 if selection.cases.is_empty() || selection.cases.iter().any(|p| p.matches(&entry.id)) {
-                    println!("{}  [{}]", entry.id, entry.tags.join(", "));
+                    outln!("{}  [{}]", entry.id, entry.tags.join(", "));
                 }
             }
             Ok(ExitCode::SUCCESS)

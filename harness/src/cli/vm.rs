@@ -1,14 +1,14 @@
 //! `orsma vm`: run, assemble, disassemble and hash VM programs.
 
-#![allow(clippy::print_stdout, reason = "a command-line tool reports on stdout")]
-
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
-use vm::{Machine, NoHost, Outcome, Program, TraceStep};
+use std::io::Write;
+
+use vm::{Machine, NoHost, Outcome, Program, TraceStep, Tracer};
 
 /// Exit status of `orsma vm run` when the program reverted.
 const EXIT_REVERTED: u8 = 3;
@@ -60,7 +60,8 @@ pub(crate) struct RunArgs {
     /// The gas limit.
     #[arg(long, default_value_t = 100_000_000)]
     gas: u64,
-    /// Print every step: ip, instruction, registers, stack depth and gas left.
+    /// Print every step as it runs: ip, instruction, registers, stack depth and gas left
+    /// (with --json, one JSON object per step, each on its own line, before the result).
     #[arg(long)]
     trace: bool,
     /// Print the result as one JSON object instead of text.
@@ -77,16 +78,16 @@ pub(crate) fn run(command: VmCommand) -> anyhow::Result<ExitCode> {
                 Some(path) => {
                     std::fs::write(&path, &bytes).with_context(|| format!("cannot write {}", path.display()))?
                 }
-                None => println!("0x{}", hex(&bytes)),
+                None => outln!("0x{}", hex::encode(&bytes)),
             }
             Ok(ExitCode::SUCCESS)
         }
         VmCommand::Disasm { program } => {
-            print!("{}", load(&program)?.disassemble());
+            out!("{}", load(&program)?.disassemble());
             Ok(ExitCode::SUCCESS)
         }
         VmCommand::Hash { program } => {
-            println!("{}", load(&program)?.hash());
+            outln!("{}", load(&program)?.hash());
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -111,39 +112,28 @@ fn run_program(args: &RunArgs) -> anyhow::Result<ExitCode> {
         if size < memory.len() {
             bail!("--memory gives {} cells but --memory-size is {size}", memory.len());
         }
+        if size > vm::MAX_MEMORY_CELLS {
+            bail!("--memory-size {size} exceeds the VM's limit of {} cells", vm::MAX_MEMORY_CELLS);
+        }
         memory.resize(size, 0);
     }
     let initial = memory.clone();
     let mut machine = Machine::new(memory, args.gas)?;
-    let mut trace: Vec<TraceStep> = Vec::new();
     if args.trace {
-        machine.run_traced(&program, &mut NoHost, &mut trace);
+        // Steps are printed as they happen, so a long run needs no memory for its trace.
+        let stdout = std::io::stdout();
+        let mut printer = StepPrinter { out: std::io::BufWriter::new(stdout.lock()), json: args.json };
+        machine.run_traced(&program, &mut NoHost, &mut printer);
+        super::quiet_on_broken_pipe(printer.out.flush());
     } else {
         machine.run(&program, &mut NoHost);
     }
-    let changes: Vec<(usize, i64)> = machine
-        .memory
-        .iter()
-        .zip(&initial)
-        .enumerate()
-        .filter(|(_, (now, before))| now != before)
-        .map(|(address, (now, _))| (address, *now))
-        .collect();
+    let changes: Vec<(usize, i64)> = crate::reference::memory_changes(&initial, &machine.memory).collect();
 
     if args.json {
-        let outcome = outcome_json(machine.outcome);
-        let trace_json: Vec<_> = trace
-            .iter()
-            .map(|s| {
-                json!({
-                    "step": s.step, "ip": s.ip, "instr": s.instr.map(|i| i.to_string()),
-                    "regs": s.regs, "stack_depth": s.stack_depth, "gas_remaining": s.gas_remaining,
-                })
-            })
-            .collect();
-        let mut out = json!({
+        let out = json!({
             "program_hash": program.hash().to_string(),
-            "outcome": outcome,
+            "outcome": outcome_json(machine.outcome),
             "regs": machine.regs,
             "ip": machine.ip,
             "stack": machine.stack,
@@ -151,35 +141,53 @@ fn run_program(args: &RunArgs) -> anyhow::Result<ExitCode> {
             "gas_used": machine.gas_used(),
             "steps": machine.steps,
         });
-        if args.trace {
-            out["trace"] = json!(trace_json);
-        }
-        println!("{out}");
+        outln!("{out}");
     } else {
-        for s in &trace {
-            let instr = s.instr.map_or_else(|| "<outside the program>".to_owned(), |i| i.to_string());
-            println!(
-                "step {:>6}  ip {:>4}  {:<26} r0={} r1={} r2={} r3={}  stack={} gas={}",
-                s.step, s.ip, instr, s.regs[0], s.regs[1], s.regs[2], s.regs[3], s.stack_depth, s.gas_remaining
-            );
-        }
-        println!("program   {} ({} instructions, hash {})", args.program.display(), program.len(), program.hash());
-        println!("outcome   {}", describe(machine.outcome));
-        println!("gas       {} used of {}", machine.gas_used(), machine.gas_limit);
-        println!("steps     {}", machine.steps);
-        println!("ip        {}", machine.ip);
+        outln!("program   {} ({} instructions, hash {})", args.program.display(), program.len(), program.hash());
+        outln!("outcome   {}", describe(machine.outcome));
+        outln!("gas       {} used of {}", machine.gas_used(), machine.gas_limit);
+        outln!("steps     {}", machine.steps);
+        outln!("ip        {}", machine.ip);
         let [r0, r1, r2, r3] = machine.regs;
-        println!("registers r0={r0} r1={r1} r2={r2} r3={r3}");
-        println!("stack     {:?} (bottom first)", machine.stack);
+        outln!("registers r0={r0} r1={r1} r2={r2} r3={r3}");
+        outln!("stack     {:?} (bottom first)", machine.stack);
         let shown: Vec<String> = changes.iter().take(16).map(|(a, v)| format!("[{a}]={v}")).collect();
         let more = if changes.len() > 16 { format!(" and {} more", changes.len() - 16) } else { String::new() };
-        println!("memory    {} cells, {} changed {}{more}", machine.memory.len(), changes.len(), shown.join(" "));
+        outln!("memory    {} cells, {} changed {}{more}", machine.memory.len(), changes.len(), shown.join(" "));
     }
     Ok(match machine.outcome {
         Some(Outcome::Halted { .. }) => ExitCode::SUCCESS,
         Some(Outcome::Reverted { .. }) => ExitCode::from(EXIT_REVERTED),
         Some(Outcome::Trapped { .. }) | None => ExitCode::from(EXIT_TRAPPED),
     })
+}
+
+/// Prints each step as it happens: a text line, or one JSON object per line.
+struct StepPrinter<W: Write> {
+    out: W,
+    json: bool,
+}
+
+impl<W: Write> Tracer for StepPrinter<W> {
+    fn on_step(&mut self, s: &TraceStep) {
+        let instr = s.instr.map(|i| i.to_string());
+        let written = if self.json {
+            let step = json!({
+                "step": s.step, "ip": s.ip, "instr": instr,
+                "regs": s.regs, "stack_depth": s.stack_depth, "gas_remaining": s.gas_remaining,
+            });
+            writeln!(self.out, "{step}")
+        } else {
+            let [r0, r1, r2, r3] = s.regs;
+            let instr = instr.unwrap_or_else(|| "<outside the program>".to_owned());
+            writeln!(
+                self.out,
+                "step {:>6}  ip {:>4}  {instr:<26} r0={r0} r1={r1} r2={r2} r3={r3}  stack={} gas={}",
+                s.step, s.ip, s.stack_depth, s.gas_remaining
+            )
+        };
+        super::quiet_on_broken_pipe(written);
+    }
 }
 
 fn describe(outcome: Option<Outcome>) -> String {
@@ -201,8 +209,4 @@ fn outcome_json(outcome: Option<Outcome>) -> serde_json::Value {
         },
         None => json!({"status": "running"}),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

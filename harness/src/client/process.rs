@@ -1,12 +1,14 @@
 //! External clients as child processes: long-lived over stdin/stdout ([`Persistent`]) or one
 //! process per request with files in and out ([`OneShot`]).
 //!
-//! Whatever the client does (exits, hangs, prints garbage, writes megabytes without a
-//! newline), the harness reports it and carries on: a dead or confused client is killed and
-//! started again before the next case.
+//! Whatever the client does (exits, hangs, stops reading, prints garbage, writes megabytes
+//! without a newline), the harness reports it and carries on: a dead or confused client is
+//! killed with its whole process group and started again before the next case. Every wait
+//! has a deadline and every buffer a bound.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +17,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
+use rustix::process::{Pid, Signal, kill_process_group};
 use serde::Serialize;
 use serde_json::json;
 
@@ -23,10 +27,12 @@ use super::{CaseResult, ClientFailure, Exchange, Reply, Target, Transcript};
 use crate::case::Case;
 use crate::case::vm::VmResult;
 
-/// The longest line a client may print.
+/// The longest line a client may print (and the largest one-shot response file).
 pub const MAX_LINE: usize = 64 << 20;
 /// How many stderr lines are kept for reports.
 const STDERR_KEEP: usize = 200;
+/// How many bytes of one stderr line are kept; the rest of the line is dropped.
+const STDERR_LINE: usize = 4096;
 
 /// Why a client could not be started at all (this ends the run).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,7 +53,7 @@ fn stderr_note(lines: &[String]) -> String {
 /// How to start a client: a shell command line and time limits.
 #[derive(Clone, Debug)]
 pub struct ClientCommand {
-    /// Run with `sh -c`, so quoting works as in a shell.
+    /// Run with `sh -c`, so quoting, `&&` and `cd` work as in a shell.
     pub command: String,
     /// How long a case may take.
     pub timeout: Duration,
@@ -56,10 +62,52 @@ pub struct ClientCommand {
 }
 
 impl ClientCommand {
-    fn shell(&self, extra: &[&str]) -> Command {
+    /// `sh -c COMMAND`, in a process group of its own so that killing it kills everything it
+    /// started.
+    fn long_lived(&self) -> Command {
         let mut cmd = Command::new("sh");
-        cmd.arg("-c").arg(format!("exec {} \"$@\"", self.command)).arg("sh").args(extra);
+        cmd.arg("-c").arg(&self.command).process_group(0);
         cmd
+    }
+
+    /// `sh -c 'COMMAND "$@"' sh ARGS…`: the arguments go after the command line.
+    fn with_args(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(format!("{} \"$@\"", self.command)).arg("sh").args(args).process_group(0);
+        cmd
+    }
+}
+
+/// `now + timeout`, without overflowing on absurd timeouts.
+fn deadline(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_secs(365 * 86_400))
+}
+
+/// Kills a child and everything in its process group, and reaps it.
+fn kill(child: &mut Child) {
+    let _ = kill_process_group(Pid::from_child(child), Signal::KILL);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Waits until `fd` is ready for `flags` or the deadline passes; `false` on the deadline.
+fn wait_for(fd: impl std::os::fd::AsFd, flags: PollFlags, until: Instant) -> std::io::Result<bool> {
+    loop {
+        let Some(left) = until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else {
+            return Ok(false);
+        };
+        let timeout = Timespec {
+            tv_sec: i64::try_from(left.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: i64::from(left.subsec_nanos()),
+        };
+        let mut fds = [PollFd::new(&fd, flags)];
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(0) => return Ok(false),
+            Ok(_) => return Ok(true),
+            Err(e) if e == rustix::io::Errno::INTR => continue,
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 
@@ -67,7 +115,7 @@ impl ClientCommand {
 enum Line {
     Text(String),
     TooLong,
-    NotUtf8,
+    NotUtf8(String),
     Closed,
     Timeout,
 }
@@ -86,41 +134,54 @@ impl LineReader {
         LineReader { stdout, pending: Vec::with_capacity(1 << 16), scanned: 0 }
     }
 
-    fn read_line(&mut self, deadline: Instant) -> Line {
+    fn read_line(&mut self, until: Instant) -> Line {
         let mut chunk = [0u8; 1 << 16];
         loop {
             if let Some(at) = self.pending[self.scanned..].iter().position(|&b| b == b'\n') {
                 let end = self.scanned + at;
                 let line: Vec<u8> = self.pending.drain(..=end).take(end).collect();
                 self.scanned = 0;
-                return String::from_utf8(line).map_or(Line::NotUtf8, Line::Text);
+                return match String::from_utf8(line) {
+                    Ok(text) => Line::Text(text),
+                    Err(e) => Line::NotUtf8(String::from_utf8_lossy(&e.into_bytes()[..]).chars().take(300).collect()),
+                };
             }
             self.scanned = self.pending.len();
             if self.pending.len() > MAX_LINE {
                 return Line::TooLong;
             }
-            let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else {
-                return Line::Timeout;
-            };
-            let timeout = Timespec {
-                tv_sec: i64::try_from(left.as_secs()).unwrap_or(i64::MAX),
-                tv_nsec: i64::from(left.subsec_nanos()),
-            };
-            let mut fds = [PollFd::new(&self.stdout, PollFlags::IN)];
-            match poll(&mut fds, Some(&timeout)) {
-                Ok(0) => return Line::Timeout,
-                Ok(_) => {}
-                Err(e) if e == rustix::io::Errno::INTR => continue,
+            match wait_for(&self.stdout, PollFlags::IN, until) {
+                Ok(true) => {}
+                Ok(false) => return Line::Timeout,
                 Err(_) => return Line::Closed,
             }
             match self.stdout.read(&mut chunk) {
                 Ok(0) => return Line::Closed,
                 Ok(n) => self.pending.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted || e.kind() == ErrorKind::WouldBlock => {}
                 Err(_) => return Line::Closed,
             }
         }
     }
+}
+
+/// Writes all of `bytes` to a non-blocking pipe before `until`: a client that stops reading
+/// its stdin cannot block the harness past the deadline.
+fn write_by(stdin: &mut ChildStdin, mut bytes: &[u8], until: Instant) -> Result<(), bool> {
+    while !bytes.is_empty() {
+        match stdin.write(bytes) {
+            Ok(0) => return Err(false),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => match wait_for(&*stdin, PollFlags::OUT, until) {
+                Ok(true) => {}
+                Ok(false) => return Err(true),
+                Err(_) => return Err(false),
+            },
+            Err(_) => return Err(false),
+        }
+    }
+    Ok(())
 }
 
 /// The last lines of a stream, with a running count so a caller can take "lines since".
@@ -143,12 +204,15 @@ fn mark(tail: &SharedTail) -> u64 {
     tail.lock().map_or(0, |t| t.total)
 }
 
-fn drain_stderr(stream: impl Read + Send + 'static, tail: SharedTail) {
+/// Reads a stream to its end on a thread, keeping the last lines, each cut to
+/// [`STDERR_LINE`] bytes, so a client cannot grow the harness's memory through it.
+fn drain(mut stream: impl Read + Send + 'static, tail: SharedTail) {
     thread::spawn(move || {
-        let reader = BufReader::new(stream);
-        for line in reader.split(b'\n') {
-            let Ok(bytes) = line else { break };
-            let text = String::from_utf8_lossy(&bytes).trim_end().chars().take(1000).collect::<String>();
+        let mut chunk = [0u8; 8192];
+        let mut line: Vec<u8> = Vec::new();
+        let push = |line: &mut Vec<u8>| {
+            let text = String::from_utf8_lossy(line).trim_end().to_owned();
+            line.clear();
             if let Ok(mut tail) = tail.lock() {
                 tail.lines.push_back(text);
                 tail.total += 1;
@@ -156,6 +220,24 @@ fn drain_stderr(stream: impl Read + Send + 'static, tail: SharedTail) {
                     tail.lines.pop_front();
                 }
             }
+        };
+        loop {
+            let n = match stream.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            };
+            for &byte in &chunk[..n] {
+                if byte == b'\n' {
+                    push(&mut line);
+                } else if line.len() < STDERR_LINE {
+                    line.push(byte);
+                }
+            }
+        }
+        if !line.is_empty() {
+            push(&mut line);
         }
     });
 }
@@ -165,7 +247,6 @@ pub struct Persistent {
     command: ClientCommand,
     hello: HelloResult,
     running: Option<Running>,
-    next_id: u64,
 }
 
 impl std::fmt::Debug for Persistent {
@@ -179,43 +260,46 @@ struct Running {
     stdin: ChildStdin,
     stdout: LineReader,
     stderr: SharedTail,
+    /// The next request id for this process (ids start at 1 in every process).
+    next_id: u64,
 }
 
 impl Persistent {
     /// Starts the client and exchanges `hello`.
     pub fn start(command: ClientCommand) -> Result<Persistent, StartError> {
-        let mut next_id = 1;
-        let (running, hello) = spawn_and_greet(&command, &mut next_id)?;
-        Ok(Persistent { command, hello, running: Some(running), next_id })
+        let (running, hello) = spawn_and_greet(&command)?;
+        Ok(Persistent { command, hello, running: Some(running) })
     }
 
     /// Sends one request, waits for its response line, and interprets it with `interpret`.
-    /// A client that crashed, hung or printed garbage is killed (and restarted next time).
+    /// A client that crashed, hung, stopped reading or printed garbage is killed (and
+    /// restarted next time).
     fn exchange<P: Serialize, T>(
         &mut self,
         method: &str,
-        params: P,
+        params: Option<P>,
         timeout: Duration,
         interpret: impl FnOnce(RawResponse<'_>) -> Result<T, ClientFailure>,
     ) -> (Result<T, ClientFailure>, Transcript) {
         let mut transcript = Transcript::default();
         if self.running.is_none() {
-            match spawn_and_greet(&self.command, &mut self.next_id) {
+            match spawn_and_greet(&self.command) {
                 Ok((running, _)) => self.running = Some(running),
                 Err(e) => return (Err(ClientFailure::Crashed(format!("it could not be restarted: {e}"))), transcript),
             }
         }
-        let id = self.next_id;
-        self.next_id += 1;
-        let line = request_line(id, method, params);
         let Some(running) = self.running.as_mut() else {
             return (Err(ClientFailure::Crashed("it is not running".into())), transcript);
         };
+        let id = running.next_id;
+        running.next_id += 1;
+        let line = request_line(id, method, params);
         let since = mark(&running.stderr);
         let result = send_and_wait(running, &line, timeout).and_then(|text| {
-            let response = parse_response(&text, id);
-            transcript.response = Some(text.clone());
-            response.map(interpret)
+            // The response borrows from the line; the line then moves into the transcript.
+            let interpreted = parse_response(&text, id).map(interpret);
+            transcript.response = Some(text);
+            interpreted
         });
         transcript.request = line;
         transcript.stderr = lines_since(&running.stderr, since);
@@ -224,8 +308,7 @@ impl Persistent {
             Err(failure) => {
                 // The stream is in an unknown state: start afresh before the next request.
                 if let Some(mut dead) = self.running.take() {
-                    let _ = dead.child.kill();
-                    let _ = dead.child.wait();
+                    kill(&mut dead.child);
                     transcript.stderr = lines_since(&dead.stderr, since);
                 }
                 Err(failure)
@@ -236,25 +319,30 @@ impl Persistent {
 }
 
 /// One request as a line of JSON.
-fn request_line<P: Serialize>(id: u64, method: &str, params: P) -> String {
+fn request_line<P: Serialize>(id: u64, method: &str, params: Option<P>) -> String {
     serde_json::to_string(&RequestRef { jsonrpc: protocol::JSONRPC, id, method, params }).unwrap_or_default()
 }
 
 fn send_and_wait(running: &mut Running, line: &str, timeout: Duration) -> Result<String, ClientFailure> {
-    let written = running
-        .stdin
-        .write_all(line.as_bytes())
-        .and_then(|()| running.stdin.write_all(b"\n"))
-        .and_then(|()| running.stdin.flush());
-    if written.is_err() {
-        return Err(ClientFailure::Crashed(exit_description(&mut running.child)));
-    }
-    match running.stdout.read_line(Instant::now() + timeout) {
-        Line::Text(text) => Ok(text),
-        Line::TooLong => {
-            Err(ClientFailure::Garbage { why: format!("a line longer than {MAX_LINE} bytes"), line: String::new() })
+    let until = deadline(timeout);
+    let mut bytes = Vec::with_capacity(line.len() + 1);
+    bytes.extend_from_slice(line.as_bytes());
+    bytes.push(b'\n');
+    match write_by(&mut running.stdin, &bytes, until) {
+        Ok(()) => {}
+        Err(true) => {
+            return Err(ClientFailure::Timeout(timeout.as_secs()));
         }
-        Line::NotUtf8 => Err(ClientFailure::Garbage { why: "a line that is not UTF-8".into(), line: String::new() }),
+        Err(false) => return Err(ClientFailure::Crashed(exit_description(&mut running.child))),
+    }
+    match running.stdout.read_line(until) {
+        Line::Text(text) => Ok(text),
+        Line::TooLong => Err(ClientFailure::Garbage {
+            why: format!("a line longer than {MAX_LINE} bytes"),
+            line: String::from_utf8_lossy(&running.stdout.pending[..300.min(running.stdout.pending.len())])
+                .into_owned(),
+        }),
+        Line::NotUtf8(start) => Err(ClientFailure::Garbage { why: "a line that is not UTF-8".into(), line: start }),
         Line::Closed => Err(ClientFailure::Crashed(exit_description(&mut running.child))),
         Line::Timeout => Err(ClientFailure::Timeout(timeout.as_secs())),
     }
@@ -262,11 +350,11 @@ fn send_and_wait(running: &mut Running, line: &str, timeout: Duration) -> Result
 
 /// How a child ended, waiting briefly for it to do so.
 fn exit_description(child: &mut Child) -> String {
-    let deadline = Instant::now() + Duration::from_secs(2);
+    let until = Instant::now() + Duration::from_secs(2);
     loop {
         match child.try_wait() {
             Ok(Some(status)) => return describe_status(status),
-            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
+            Ok(None) if Instant::now() < until => thread::sleep(Duration::from_millis(5)),
             Ok(None) => return "it closed its stdout but did not exit".into(),
             Err(e) => return format!("its status is unknown: {e}"),
         }
@@ -274,12 +362,9 @@ fn exit_description(child: &mut Child) -> String {
 }
 
 fn describe_status(status: ExitStatus) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return format!("it was killed by signal {signal}");
-        }
+    use std::os::unix::process::ExitStatusExt;
+    if let Some(signal) = status.signal() {
+        return format!("it was killed by signal {signal}");
     }
     match status.code() {
         Some(code) => format!("it exited with status {code}"),
@@ -324,10 +409,10 @@ fn hello_params() -> HelloParams {
     }
 }
 
-fn spawn_and_greet(command: &ClientCommand, next_id: &mut u64) -> Result<(Running, HelloResult), StartError> {
+fn spawn_and_greet(command: &ClientCommand) -> Result<(Running, HelloResult), StartError> {
     let start_error = |why: String, stderr: Vec<String>| StartError { command: command.command.clone(), why, stderr };
     let mut child = command
-        .shell(&[])
+        .long_lived()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -335,26 +420,28 @@ fn spawn_and_greet(command: &ClientCommand, next_id: &mut u64) -> Result<(Runnin
         .map_err(|e| start_error(format!("cannot run it: {e}"), Vec::new()))?;
     let (Some(stdin), Some(stdout), Some(stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take())
     else {
-        let _ = child.kill();
+        kill(&mut child);
         return Err(start_error("its pipes could not be opened".into(), Vec::new()));
     };
+    let nonblocking = fcntl_getfl(&stdin).and_then(|flags| fcntl_setfl(&stdin, flags | OFlags::NONBLOCK));
+    if let Err(e) = nonblocking {
+        kill(&mut child);
+        return Err(start_error(format!("its stdin cannot be made non-blocking: {e}"), Vec::new()));
+    }
     let tail = SharedTail::default();
-    drain_stderr(stderr, Arc::clone(&tail));
-    let mut running = Running { child, stdin, stdout: LineReader::new(stdout), stderr: tail };
-    let id = *next_id;
-    *next_id += 1;
-    let line = request_line(id, "hello", hello_params());
+    drain(stderr, Arc::clone(&tail));
+    let mut running = Running { child, stdin, stdout: LineReader::new(stdout), stderr: tail, next_id: 2 };
+    let line = request_line(1, "hello", Some(hello_params()));
     let hello = send_and_wait(&mut running, &line, command.hello_timeout)
         .map_err(|e| format!("hello failed: {e}"))
         .and_then(|text| {
-            let response = parse_response(&text, id).map_err(|e| format!("hello failed: {e}"))?;
+            let response = parse_response(&text, 1).map_err(|e| format!("hello failed: {e}"))?;
             check_hello(response)
         });
     match hello {
         Ok(hello) => Ok((running, hello)),
         Err(why) => {
-            let _ = running.child.kill();
-            let _ = running.child.wait();
+            kill(&mut running.child);
             Err(start_error(why, lines_since(&running.stderr, 0)))
         }
     }
@@ -372,9 +459,14 @@ fn check_hello(response: RawResponse<'_>) -> Result<HelloResult, String> {
     Ok(hello)
 }
 
-/// Turns a response to `run` into a reply for `case`. A result of the wrong shape is
-/// `Malformed`: the client is confused about this case, not about the protocol.
-fn reply_of(response: RawResponse<'_>, case: &Case) -> Result<Result<Reply, ClientFailure>, ClientFailure> {
+/// Turns a response to `run` into a reply for `case`. A result of the wrong shape, or one
+/// that breaks the rules of `vectors.md` §5 or CP-3.4, is `Malformed`: the client is confused
+/// about this case, not about the protocol.
+fn reply_of(
+    response: RawResponse<'_>,
+    case: &Case,
+    trace: bool,
+) -> Result<Result<Reply, ClientFailure>, ClientFailure> {
     if let Some(error) = response.error {
         return Ok(Ok(match error.code {
             protocol::UNSUPPORTED => Reply::Unsupported(error.message),
@@ -383,9 +475,11 @@ fn reply_of(response: RawResponse<'_>, case: &Case) -> Result<Result<Reply, Clie
     }
     let raw = response.result.map_or("null", |r| r.get());
     Ok(match case {
-        Case::Vm(_) => serde_json::from_str::<VmResult>(raw)
+        Case::Vm(v) => serde_json::from_str::<VmResult>(raw)
+            .map_err(|e| e.to_string())
+            .and_then(|result| result.check(v.steps.len(), trace).map(|()| result))
             .map(|r| Reply::Ran(CaseResult::Vm(r)))
-            .map_err(|e| ClientFailure::Malformed(e.to_string())),
+            .map_err(ClientFailure::Malformed),
     })
 }
 
@@ -402,7 +496,8 @@ impl Target for Persistent {
 
     fn run(&mut self, case: &Case, trace: bool) -> Exchange {
         let timeout = self.command.timeout;
-        let (reply, transcript) = self.exchange("run", run_params(case, trace), timeout, |r| reply_of(r, case));
+        let (reply, transcript) =
+            self.exchange("run", Some(run_params(case, trace)), timeout, |r| reply_of(r, case, trace));
         Exchange { reply: reply.and_then(|inner| inner), transcript: Some(transcript) }
     }
 }
@@ -412,17 +507,16 @@ impl Drop for Persistent {
         if self.running.is_none() {
             return;
         }
-        let (response, _) = self.exchange("shutdown", serde_json::Value::Null, Duration::from_secs(2), |_| Ok(()));
+        let (response, _) = self.exchange::<(), ()>("shutdown", None, Duration::from_secs(2), |_| Ok(()));
         if let Some(mut running) = self.running.take() {
             drop(running.stdin);
             if response.is_err() || running.child.try_wait().ok().flatten().is_none() {
-                let deadline = Instant::now() + Duration::from_secs(2);
-                while running.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                let until = Instant::now() + Duration::from_secs(2);
+                while running.child.try_wait().ok().flatten().is_none() && Instant::now() < until {
                     thread::sleep(Duration::from_millis(5));
                 }
-                let _ = running.child.kill();
             }
-            let _ = running.child.wait();
+            kill(&mut running.child);
         }
     }
 }
@@ -444,18 +538,11 @@ impl std::fmt::Debug for OneShot {
 static ONESHOT_DIRS: AtomicU64 = AtomicU64::new(0);
 
 impl OneShot {
-    /// Prepares a scratch directory and exchanges `hello`.
+    /// Prepares a scratch directory and exchanges `hello` (the only time it is sent).
     pub fn start(command: ClientCommand) -> Result<OneShot, StartError> {
-        let n = ONESHOT_DIRS.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("orsma-oneshot-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| StartError {
-            command: command.command.clone(),
-            why: format!("cannot create {}: {e}", dir.display()),
-            stderr: Vec::new(),
-        })?;
-        let mut client = OneShot { command, hello: crate::client::reference_hello(), dir, next_id: 1 };
+        let mut client = OneShot::without_hello(command, crate::client::reference_hello())?;
         let timeout = client.command.hello_timeout;
-        let (hello, transcript) = client.exchange("hello", hello_params(), timeout, |r| Ok(check_hello(r)));
+        let (hello, transcript) = client.exchange("hello", Some(hello_params()), timeout, |r| Ok(check_hello(r)));
         let why = match hello {
             Ok(Ok(hello)) => {
                 client.hello = hello;
@@ -467,10 +554,27 @@ impl OneShot {
         Err(StartError { command: client.command.command.clone(), why, stderr: transcript.stderr })
     }
 
+    /// Another one-shot client for the same command (for another worker), with the `hello`
+    /// this one already received.
+    pub fn sibling(&self) -> Result<OneShot, StartError> {
+        OneShot::without_hello(self.command.clone(), self.hello.clone())
+    }
+
+    fn without_hello(command: ClientCommand, hello: HelloResult) -> Result<OneShot, StartError> {
+        let n = ONESHOT_DIRS.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("orsma-oneshot-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| StartError {
+            command: command.command.clone(),
+            why: format!("cannot create {}: {e}", dir.display()),
+            stderr: Vec::new(),
+        })?;
+        Ok(OneShot { command, hello, dir, next_id: 1 })
+    }
+
     fn exchange<P: Serialize, T>(
         &mut self,
         method: &str,
-        params: P,
+        params: Option<P>,
         timeout: Duration,
         interpret: impl FnOnce(RawResponse<'_>) -> Result<T, ClientFailure>,
     ) -> (Result<T, ClientFailure>, Transcript) {
@@ -486,7 +590,7 @@ impl OneShot {
             let _ = std::fs::remove_file(&response_file);
             let mut child = self
                 .command
-                .shell(&[&request_file.to_string_lossy(), &response_file.to_string_lossy()])
+                .with_args(&[&request_file.to_string_lossy(), &response_file.to_string_lossy()])
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -494,19 +598,18 @@ impl OneShot {
                 .map_err(|e| ClientFailure::Crashed(format!("cannot run it: {e}")))?;
             let tail = SharedTail::default();
             if let Some(stderr) = child.stderr.take() {
-                drain_stderr(stderr, Arc::clone(&tail));
+                drain(stderr, Arc::clone(&tail));
             }
             if let Some(stdout) = child.stdout.take() {
-                drain_stderr(stdout, Arc::clone(&tail));
+                drain(stdout, Arc::clone(&tail));
             }
-            let deadline = Instant::now() + timeout;
+            let until = deadline(timeout);
             let status = loop {
                 match child.try_wait() {
                     Ok(Some(status)) => break status,
-                    Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(1)),
+                    Ok(None) if Instant::now() < until => thread::sleep(Duration::from_millis(1)),
                     Ok(None) => {
-                        let _ = child.kill();
-                        let _ = child.wait();
+                        kill(&mut child);
                         transcript.stderr = lines_since(&tail, 0);
                         return Err(ClientFailure::Timeout(timeout.as_secs()));
                     }
@@ -517,19 +620,21 @@ impl OneShot {
             if !status.success() {
                 return Err(ClientFailure::Crashed(describe_status(status)));
             }
-            let bytes = std::fs::read(&response_file).map_err(|_| ClientFailure::Garbage {
+            let size = std::fs::metadata(&response_file).map(|m| m.len()).map_err(|_| ClientFailure::Garbage {
                 why: "it exited 0 without writing the response file".into(),
                 line: String::new(),
             })?;
-            if bytes.len() > MAX_LINE {
+            if size > MAX_LINE as u64 {
                 return Err(ClientFailure::Garbage {
-                    why: format!("a response longer than {MAX_LINE} bytes"),
+                    why: format!("a response file of {size} bytes (the limit is {MAX_LINE})"),
                     line: String::new(),
                 });
             }
-            let text = String::from_utf8(bytes).map_err(|_| ClientFailure::Garbage {
+            let bytes = std::fs::read(&response_file)
+                .map_err(|e| ClientFailure::Crashed(format!("its response file cannot be read: {e}")))?;
+            let text = String::from_utf8(bytes).map_err(|e| ClientFailure::Garbage {
                 why: "a response that is not UTF-8".into(),
-                line: String::new(),
+                line: String::from_utf8_lossy(&e.into_bytes()).chars().take(300).collect(),
             })?;
             let text = text.trim_end().to_owned();
             transcript.response = Some(text.clone());
@@ -549,7 +654,8 @@ impl Target for OneShot {
 
     fn run(&mut self, case: &Case, trace: bool) -> Exchange {
         let timeout = self.command.timeout;
-        let (reply, transcript) = self.exchange("run", run_params(case, trace), timeout, |r| reply_of(r, case));
+        let (reply, transcript) =
+            self.exchange("run", Some(run_params(case, trace)), timeout, |r| reply_of(r, case, trace));
         Exchange { reply: reply.and_then(|inner| inner), transcript: Some(transcript) }
     }
 }

@@ -121,8 +121,9 @@ pub struct RequestRef<'a, P: Serialize> {
     pub id: u64,
     /// The method.
     pub method: &'a str,
-    /// The params.
-    pub params: P,
+    /// The params; absent for `shutdown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<P>,
 }
 
 /// `run`'s params, borrowed.

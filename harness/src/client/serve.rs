@@ -35,11 +35,13 @@ pub struct Faults {
     pub refuse: Vec<String>,
     /// Report one more unit of gas than was used.
     pub wrong_gas: bool,
+    /// Leave `gas_used` out of every result (a malformed result).
+    pub missing_gas: bool,
 }
 
 impl Faults {
     /// Parses `KEY[=VALUE]` specs: `crash-at=N`, `hang-at=N`, `garbage-at=N`,
-    /// `claim=H,H`, `refuse=H,H`, `wrong-gas`.
+    /// `claim=H,H`, `refuse=H,H`, `wrong-gas`, `missing-gas`.
     pub fn parse(specs: &[String]) -> Result<Faults, String> {
         let mut faults = Faults::default();
         for spec in specs {
@@ -53,9 +55,10 @@ impl Faults {
                 "claim" => faults.claim = Some(list()),
                 "refuse" => faults.refuse = list(),
                 "wrong-gas" => faults.wrong_gas = true,
+                "missing-gas" => faults.missing_gas = true,
                 _ => {
                     return Err(format!(
-                        "unknown fault `{key}` (known: crash-at, hang-at, garbage-at, claim, refuse, wrong-gas)"
+                        "unknown fault `{key}` (known: crash-at, hang-at, garbage-at, claim, refuse, wrong-gas, missing-gas)"
                     ));
                 }
             }
@@ -77,10 +80,8 @@ impl Faults {
 
 /// What the server does with one line.
 enum Action {
-    /// Write this line.
+    /// Write this line (a response, or garbage when a fault says so).
     Respond(String),
-    /// Write this line (a fault: not a response).
-    Raw(String),
     Exit(i32),
     Hang,
 }
@@ -189,7 +190,7 @@ impl Server {
             return Action::Hang;
         }
         if self.faults.garbage_at == n {
-            return Action::Raw("this is not JSON, it is a fault injected with --fault garbage-at".to_owned());
+            return Action::Respond("this is not JSON, it is a fault injected with --fault garbage-at".to_owned());
         }
         let params: RawRunParams<'_> = match serde_json::from_str(params) {
             Ok(p) => p,
@@ -222,6 +223,9 @@ impl Server {
                 if let (true, Some(gas)) = (self.faults.wrong_gas, result.post.gas_used.as_mut()) {
                     *gas = Uint(gas.0.wrapping_add(1));
                 }
+                if self.faults.missing_gas {
+                    result.post.gas_used = None;
+                }
                 ok_line(id, &result)
             }
             Err(refused) => error_line(id.into(), protocol::INVALID_PARAMS, refused.to_string()),
@@ -229,16 +233,34 @@ impl Server {
     }
 }
 
-/// Serves requests line by line until `shutdown` or the end of `input`.
-pub fn serve(input: impl BufRead, mut output: impl Write, faults: Faults) -> io::Result<i32> {
+/// Serves requests line by line until `shutdown` or the end of `input`. A line that is not
+/// UTF-8, or longer than the protocol's limit, is answered with a parse error.
+pub fn serve(mut input: impl BufRead, mut output: impl Write, faults: Faults) -> io::Result<i32> {
     let mut server = Server::new(faults);
-    for line in input.lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
+    let mut bytes = Vec::new();
+    loop {
+        bytes.clear();
+        let limit = super::process::MAX_LINE as u64 + 1;
+        if io::Read::take(&mut input, limit).read_until(b'\n', &mut bytes)? == 0 {
+            break;
         }
-        match server.handle(&line) {
-            Action::Respond(text) | Action::Raw(text) => writeln!(output, "{text}")?,
+        let action = match std::str::from_utf8(&bytes) {
+            _ if bytes.len() as u64 >= limit => {
+                // Skip the rest of the over-long line before answering.
+                while !bytes.ends_with(b"\n") {
+                    bytes.clear();
+                    if io::Read::take(&mut input, 1 << 16).read_until(b'\n', &mut bytes)? == 0 {
+                        break;
+                    }
+                }
+                error_line(Value::Null, protocol::PARSE_ERROR, "the line is longer than the protocol's limit")
+            }
+            Err(_) => error_line(Value::Null, protocol::PARSE_ERROR, "the line is not UTF-8"),
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => server.handle(line.trim_end()),
+        };
+        match action {
+            Action::Respond(text) => writeln!(output, "{text}")?,
             Action::Exit(code) => return Ok(code),
             Action::Hang => loop {
                 std::thread::park();
@@ -257,7 +279,7 @@ pub fn oneshot(request_path: &Path, response_path: &Path, faults: Faults) -> io:
     let text = std::fs::read_to_string(request_path)?;
     let mut server = Server::new(faults);
     match server.handle(text.trim()) {
-        Action::Respond(text) | Action::Raw(text) => {
+        Action::Respond(text) => {
             std::fs::write(response_path, format!("{text}\n"))?;
             Ok(0)
         }

@@ -92,10 +92,23 @@ pub struct RunReport {
     pub stopped_early: bool,
 }
 
+/// Why a run that ran nothing fails: a client that claims none of the selected handlers (a
+/// misspelt suite in `hello`, say) must not get a green CI.
+pub const NOTHING_RAN: &str = "no case ran: the client claims none of the selected suites and handlers";
+
 impl RunReport {
-    /// Whether the run succeeded: no failure, no error, no xpass, no coverage gap, not stopped.
+    /// Whether the run succeeded: some case ran, and there is no failure, no error, no xpass,
+    /// no coverage gap, and no early stop.
     pub fn passed(&self) -> bool {
-        !self.stopped_early && self.coverage.is_empty() && !self.cases.iter().any(|c| c.status.is_failure())
+        !self.stopped_early
+            && self.coverage.is_empty()
+            && !self.nothing_ran()
+            && !self.cases.iter().any(|c| c.status.is_failure())
+    }
+
+    /// Whether every case was skipped.
+    pub fn nothing_ran(&self) -> bool {
+        self.cases.iter().all(|c| c.status == Status::Skip)
     }
 
     /// How many cases have `status`.
@@ -190,7 +203,10 @@ where
     }
     let mut reports: Vec<CaseReport> = per_worker.into_iter().flatten().collect();
     reports.sort_by(|a, b| a.id.cmp(&b.id));
-    let stopped_early = reports.len() < cases.len();
+    let stopped_early = options.fail_fast && reports.len() < cases.len();
+    if reports.len() < cases.len() && !stopped_early {
+        anyhow::bail!("{} of {} cases got no verdict (a worker stopped)", cases.len() - reports.len(), cases.len());
+    }
     let coverage = if stopped_early { Vec::new() } else { coverage(cases, hello, &reports) };
     let unused_xfails = xfails.unused(reports.iter().map(|r| r.id.as_str()));
     Ok(RunReport {
@@ -263,7 +279,7 @@ fn run_case(
                 report.message = Some(format!("{} field(s) differ", report.diffs.len()));
                 got_result = Some(got);
             } else if traced {
-                let ours = reference::run_vm(&v.request(), true).ok().and_then(|r| r.trace).unwrap_or_default();
+                let ours = reference_trace(case).unwrap_or_default();
                 match &their_trace {
                     None => {
                         report.status = Status::Fail;
@@ -327,9 +343,7 @@ fn run_case(
     report
 }
 
-/// The longest run whose trace the harness asks for (`client-protocol.md` CP-3.4): a trace
-/// entry is about 100 bytes, so this keeps a trace well below the 64 MiB line limit.
-pub const MAX_TRACE_STEPS: u64 = 100_000;
+pub use crate::reference::MAX_TRACE_STEPS;
 
 /// Whether a case's expected run is short enough to trace.
 fn traceable(case: &Case) -> bool {
@@ -353,9 +367,15 @@ fn divergence(case: &Case, target: &mut dyn Target) -> Option<String> {
 /// Where a client's trace of `case` leaves the reference's.
 fn trace_divergence(case: &Case, theirs: &[TraceEntry]) -> Option<String> {
     let Case::Vm(v) = case;
-    let ours = reference::run_vm(&v.request(), true).ok()?.trace?;
+    let ours = reference_trace(case)?;
     let program = ::vm::Program::decode(&v.config.program.bytecode.0).ok();
     first_divergence(&ours, theirs, program.as_ref())
+}
+
+/// The reference's trace of a (parsed, hence checked) case.
+fn reference_trace(case: &Case) -> Option<Vec<TraceEntry>> {
+    let Case::Vm(v) = case;
+    reference::run_config(&v.config, v.steps.iter().map(|s| s.input), true).ok()?.trace
 }
 
 /// The first step where two traces differ, described with the instruction at that step.

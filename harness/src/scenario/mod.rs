@@ -12,7 +12,6 @@ use anyhow::{Context, bail};
 use gherkin::{Feature, GherkinEnv, Scenario, StepType};
 
 use crate::case::{Case, Provenance, is_name};
-use crate::reference;
 
 pub mod vm;
 
@@ -166,15 +165,15 @@ pub fn export_feature(path: &Path) -> anyhow::Result<Vec<Case>> {
             .map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
         spec.tags = concrete.tags.clone();
         spec.tags.push("scenario".to_owned());
-        let config = spec.config();
-        let result = reference::run_config(&config, [crate::case::vm::VmInput::Run], false)
-            .map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        let case = spec.fill().map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        let Case::Vm(v) = &case;
+        let (result, memory) = (v.expected(), v.config.initial_memory());
         for expectation in &scenario.expectations {
-            if let Err(e) = expectation.check(&result, &config.initial_memory(), config.gas_limit.0) {
+            if let Err(e) = expectation.check(&result, &memory, v.config.gas_limit.0) {
                 bail!("{at}: the reference does not satisfy this scenario: {e}");
             }
         }
-        cases.push(spec.fill()?);
+        cases.push(case);
     }
     Ok(cases)
 }

@@ -889,7 +889,7 @@ impl Gen {
     }
 }
 
-/// A random program of 8 to 48 instructions whose jumps, branches and calls only go forward
+/// A random program of 9 to 49 instructions whose jumps and branches only go forward
 /// (so it always ends), ending in `halt` or `revert`; with a small memory and host script.
 fn random_program(seed: u64) -> Result<(Program, Vec<i64>, Vec<HostAnswer>), CaseError> {
     let mut r = ChaCha8Rng::seed_from_u64(seed);

@@ -17,7 +17,7 @@ use anyhow::{Context, bail};
 use primitives::{keccak256, merkle};
 use serde::{Deserialize, Serialize};
 
-use crate::case::{Case, CaseError, CaseId, Encoding, FORMAT, HashHex, SUITES, Uint, decode, encode};
+use crate::case::{Case, CaseId, Encoding, FORMAT, HashHex, SUITES, Uint, decode, encode};
 
 pub mod fill;
 pub mod gen_vm;
@@ -74,6 +74,10 @@ pub struct Sources {
 pub fn generate(sources: &Sources) -> anyhow::Result<Vec<Case>> {
     let mut cases = gen_vm::generate(sources.seed)?;
     if let Some(dir) = &sources.features {
+        // A mistyped or relative path must not quietly drop (and so delete) every scenario.
+        if !dir.is_dir() {
+            bail!("the features directory {} does not exist (pass --features DIR)", dir.display());
+        }
         cases.extend(crate::scenario::export_dir(dir)?);
     }
     cases.sort_by_key(Case::id);
@@ -83,20 +87,30 @@ pub fn generate(sources: &Sources) -> anyhow::Result<Vec<Case>> {
     Ok(cases)
 }
 
-/// Renders cases and their index as files.
+/// Renders cases and their index as files: the committed form, YAML.
 pub fn render(cases: &[Case], seed: u64) -> Tree {
+    render_as(cases, seed, Encoding::Yaml)
+}
+
+/// Renders cases in `encoding` (`.yaml` or `.json` files) with an index that lists exactly
+/// those files and their hashes.
+pub fn render_as(cases: &[Case], seed: u64, encoding: Encoding) -> Tree {
     let mut files = BTreeMap::new();
     let mut entries = Vec::with_capacity(cases.len());
     for case in cases {
         let id = case.id();
-        let text = case.render(Encoding::Yaml);
+        let text = case.render(encoding);
+        let path = match encoding {
+            Encoding::Yaml => id.path(),
+            Encoding::Json => format!("{}/{}/{}.json", id.suite, id.handler, id.case),
+        };
         entries.push(IndexEntry {
             id: id.to_string(),
-            path: id.path(),
+            path: path.clone(),
             hash: HashHex(keccak256(text.as_bytes())),
             tags: case.tags().to_vec(),
         });
-        files.insert(id.path(), text);
+        files.insert(path, text);
     }
     let index = index_of(entries, seed);
     files.insert("index.json".to_owned(), encode(&index, Encoding::Json));
@@ -141,7 +155,8 @@ pub fn write(tree: &Tree, dir: &Path) -> anyhow::Result<(usize, usize)> {
     Ok((written, deleted))
 }
 
-/// Every `*.yaml` file under the suite directories of `dir`, as paths relative to `dir`.
+/// Every file under the suite directories of `dir`, as paths relative to `dir` (VEC-1.1:
+/// each must be a listed vector).
 pub fn vector_files(dir: &Path) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     for suite in SUITES {
@@ -160,7 +175,7 @@ fn collect(path: &Path, base: &Path, out: &mut Vec<String>) -> anyhow::Result<()
         let path = entry?.path();
         if path.is_dir() {
             collect(&path, base, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml") {
+        } else {
             let relative = path.strip_prefix(base).unwrap_or(&path);
             out.push(relative.to_string_lossy().replace('\\', "/"));
         }
@@ -191,10 +206,12 @@ pub struct Loaded {
     pub entry: IndexEntry,
 }
 
-/// Reads every case the index lists, checking each file against its hash, and that no
-/// vector file is missing from the index.
+/// Reads every case the index lists, checking the index (format, count, order, root hash,
+/// paths), each file against its hash, and that no file under a suite directory is missing
+/// from the index (VEC-1.1).
 pub fn load(dir: &Path) -> anyhow::Result<Vec<Loaded>> {
     let index = read_index(dir)?;
+    check_index(&index)?;
     // Reading and parsing dominate a run's start; spread them over the cores.
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let chunk = index.cases.len().div_ceil(threads).max(1);
@@ -215,14 +232,37 @@ pub fn load(dir: &Path) -> anyhow::Result<Vec<Loaded>> {
     }
     let listed: std::collections::BTreeSet<&str> = out.iter().map(|l| l.entry.path.as_str()).collect();
     let unlisted: Vec<String> = vector_files(dir)?.into_iter().filter(|p| !listed.contains(p.as_str())).collect();
-    if !unlisted.is_empty() {
+    if let Some(first) = unlisted.first() {
         bail!(
-            "{} vector file(s) are not in index.json and would never run, e.g. {}; regenerate with `orsma vectors generate`",
-            unlisted.len(),
-            unlisted[0]
+            "{} file(s) under the suite directories are not in index.json and would never run, e.g. {first}; regenerate with `orsma vectors generate`",
+            unlisted.len()
         );
     }
     Ok(out)
+}
+
+/// The index's own rules (`vectors.md` §4): as many entries as `count`, sorted by id with no
+/// duplicates, each at its id's path in YAML or JSON, and the root hash of their hashes.
+fn check_index(index: &Index) -> anyhow::Result<()> {
+    if index.count != index.cases.len() as u64 {
+        bail!("index.json says count {} but lists {} cases", index.count, index.cases.len());
+    }
+    if let Some(pair) = index.cases.windows(2).find(|w| w[0].id >= w[1].id) {
+        bail!("index.json must list ids sorted and once each: `{}` comes before `{}`", pair[0].id, pair[1].id);
+    }
+    for entry in &index.cases {
+        let id = CaseId::parse(&entry.id)?;
+        let stem = format!("{}/{}/{}", id.suite, id.handler, id.case);
+        if entry.path != format!("{stem}.yaml") && entry.path != format!("{stem}.json") {
+            bail!("index.json lists {} at `{}`; its file is {stem}.yaml (or .json)", entry.id, entry.path);
+        }
+    }
+    let hashes: Vec<[u8; 32]> = index.cases.iter().map(|c| c.hash.0.0).collect();
+    let root = merkle::root(&hashes);
+    if root != index.root_hash.0 {
+        bail!("index.json has root_hash {}, but its case hashes give {root}", index.root_hash);
+    }
+    Ok(())
 }
 
 /// Reads one indexed vector, checking its hash and id.
@@ -233,7 +273,8 @@ fn load_one(dir: &Path, entry: &IndexEntry) -> anyhow::Result<Loaded> {
     if hash != entry.hash.0 {
         bail!("{} has hash {hash}, but the index says {}; regenerate or restore it", path.display(), entry.hash);
     }
-    let case = Case::parse(&text, Encoding::Yaml).with_context(|| format!("{}", path.display()))?;
+    let encoding = if entry.path.ends_with(".json") { Encoding::Json } else { Encoding::Yaml };
+    let case = Case::parse(&text, encoding).with_context(|| format!("{}", path.display()))?;
     if case.id().to_string() != entry.id {
         bail!("{} holds case {}, but the index lists it as {}", path.display(), case.id(), entry.id);
     }
@@ -302,9 +343,4 @@ fn first_difference(expected: &str, found: &str) -> String {
         e.get(at).unwrap_or(&"<end of file>"),
         f.get(at).unwrap_or(&"<end of file>")
     )
-}
-
-/// Case ids in `ids` that are not valid ids, for early errors in selections.
-pub fn parse_ids(ids: &[String]) -> Result<Vec<CaseId>, CaseError> {
-    ids.iter().map(|id| CaseId::parse(id)).collect()
 }

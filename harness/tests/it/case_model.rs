@@ -49,7 +49,20 @@ fn malformed_vectors_get_typed_errors() {
     ];
     for (what, text) in cases {
         assert_ne!(text, good, "{what}: the edit applies");
-        assert!(parse(&text).is_err(), "{what} should be rejected");
+        let kind = match parse(&text) {
+            Err(CaseError::Syntax(_)) => "syntax",
+            Err(CaseError::Format { .. }) => "format",
+            Err(CaseError::UnknownSuite(_)) => "suite",
+            Err(CaseError::Invalid(_)) => "invalid",
+            Ok(_) => panic!("{what} should be rejected"),
+        };
+        let expected = match what {
+            "another format" => "format",
+            "an unknown suite" => "suite",
+            "an id that disagrees" | "a bad name" | "unsorted tags" => "invalid",
+            _ => "syntax",
+        };
+        assert_eq!(kind, expected, "{what}");
     }
     for (what, text) in [("not YAML", "format: [orsma"), ("nothing", "")] {
         assert!(parse(text).is_err(), "{what} should be rejected");

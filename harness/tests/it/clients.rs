@@ -211,3 +211,65 @@ fn an_empty_selection_is_an_error_not_a_pass() {
     assert_eq!(code, 2);
     assert!(stderr.contains("matches none"), "{stderr}");
 }
+
+#[test]
+fn a_result_that_breaks_the_format_is_malformed_not_a_failure() {
+    let client = faulty_client(&["missing-gas"]);
+    let (code, report) = conformance(&["--client", &client, "--case", "vm/alu/add_2_3"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["cases"][0]["status"], "error");
+    let message = report["cases"][0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("malformed") && message.contains("regs, ip, stack, memory_changes, gas_used and steps"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_run_in_which_nothing_ran_fails() {
+    let client = faulty_client(&["claim="]);
+    let (code, report) = conformance(&["--client", &client, "--handler", "stack"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["nothing_ran"], true);
+    assert_eq!(report["passed"], false);
+}
+
+#[test]
+fn a_compound_shell_command_is_a_client() {
+    let client = format!("cd harness && {} client", env!("CARGO_BIN_EXE_orsma"));
+    let (code, report) = conformance(&["--client", &client, "--handler", "stack"]);
+    assert_eq!(code, 0, "{report}");
+    let (code, report) = conformance(&["--client", &client, "--client-mode", "oneshot", "--handler", "stack"]);
+    assert_eq!(code, 0, "{report}");
+}
+
+/// A client that answers `hello` and then never reads its stdin again: a request larger than
+/// the pipe's buffer would block a harness that writes without a deadline.
+#[test]
+fn a_client_that_stops_reading_times_out_instead_of_blocking_the_harness() {
+    use harness::case::Provenance;
+    use harness::vectors::fill::VmSpec;
+
+    let dir = super::scratch("deaf");
+    let big = vm::Program::new(vec![vm::Instr::Nop; 40_000]).expect("short enough");
+    let case = VmSpec::new(
+        "big",
+        "forty_thousand_nops",
+        "a program whose request is larger than a pipe buffer",
+        &big,
+        Provenance::generated("test", 0),
+    )
+    .fill()
+    .expect("fills");
+    harness::vectors::write(&harness::vectors::render(&[case], 0), &dir).expect("writes");
+    let deaf = "python3 -c \"import sys, json, time; r = json.loads(sys.stdin.readline()); \
+print(json.dumps({'jsonrpc': '2.0', 'id': r['id'], 'result': {'protocol': 'orsma-client/1', \
+'client': {'name': 'deaf', 'version': '1'}, 'suites': {'vm': ['*']}}}), flush=True); time.sleep(600)\"";
+    let started = std::time::Instant::now();
+    let dir = dir.to_string_lossy();
+    let (code, report) = conformance(&["--vectors", &dir, "--client", deaf, "--timeout", "1"]);
+    assert_eq!(code, 1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "the harness was blocked");
+    let message = report["cases"][0]["message"].as_str().unwrap_or("");
+    assert!(message.contains("did not answer within 1 s"), "{message}");
+}

@@ -35,10 +35,8 @@ fn the_program_hash_of_the_encoding_spec_example() {
 fn the_empty_program_is_just_a_header() {
     let program = Program::new(vec![]).expect("empty is fine");
     assert_eq!(program.encode(), [0x4f, 0x52, 0x56, 0x4d, 0x01, 0, 0, 0, 0]);
-    assert_eq!(
-        program.hash().to_string(),
-        primitives::keccak256(&[0x4f, 0x52, 0x56, 0x4d, 0x01, 0, 0, 0, 0]).to_string()
-    );
+    // Computed with an independent Keccak implementation (pycryptodome).
+    assert_eq!(program.hash().to_string(), "0xbf88d27b61a9dd5b708cdfd7c303b3332d1c04c32b15fe3f414a01c59a5d8a74");
 }
 
 #[test]
