@@ -36,13 +36,13 @@ fn options(jobs: usize) -> Options {
     Options { jobs, fail_fast: false, diagnose: false, trace_all: false, artifacts: None, repro: String::new() }
 }
 
-/// Runs cases on the in-process reference; returns the JSON report.
-fn run_in_process(cases: &[Case], jobs: usize) -> String {
+/// Runs cases on the in-process reference.
+fn run_in_process(cases: &[Case], jobs: usize) -> runner::RunReport {
     let hello = harness::client::reference_hello();
     let report = runner::run(cases, &hello, || Ok(Reference::default()), &options(jobs), &XfailList::default(), &Quiet)
         .expect("runs");
     assert!(report.passed());
-    render(&report, Format::Json)
+    report
 }
 
 fn orsma_client() -> ClientCommand {
@@ -119,13 +119,20 @@ fn benches(c: &mut Criterion) {
     let many: Vec<Case> = (0..10).flat_map(|_| cases.iter().cloned()).collect();
     let one = run_in_process(&many, 1);
     let two = run_in_process(&many, 2);
-    assert_eq!(one, two, "a 2-worker run reports the same bytes as a 1-worker run");
+    assert_eq!(
+        render(&one, Format::Json),
+        render(&two, Format::Json),
+        "a 2-worker run reports the same bytes as a 1-worker run"
+    );
+    assert_eq!(render(&one, Format::Junit), render(&two, Format::Junit));
     let mut group = c.benchmark_group("harness::workers");
     group.throughput(Throughput::Elements(many.len() as u64));
     group.sample_size(10);
     for jobs in [1, 2] {
         group.bench_function(format!("in_process/jobs={jobs}"), |b| b.iter(|| run_in_process(&many, jobs)));
     }
+    // Rendering the report is serial; measured on its own.
+    group.bench_function("render_json_report", |b| b.iter(|| render(&one, Format::Json)));
     for jobs in [1usize, 2] {
         group.bench_function(format!("orsma_client/jobs={jobs}"), |b| {
             b.iter(|| {
@@ -164,6 +171,7 @@ fn report(n: u64, many: u64) {
         ("harness::workers", "in_process/jobs=2".to_owned(), many),
         ("harness::workers", "orsma_client/jobs=1".to_owned(), many),
         ("harness::workers", "orsma_client/jobs=2".to_owned(), many),
+        ("harness::workers", "render_json_report".to_owned(), many),
     ];
     let mut found = std::collections::BTreeMap::new();
     for (group, bench, count) in rows {

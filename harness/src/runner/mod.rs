@@ -202,12 +202,15 @@ where
         return Err(error);
     }
     let mut reports: Vec<CaseReport> = per_worker.into_iter().flatten().collect();
-    reports.sort_by(|a, b| a.id.cmp(&b.id));
+    // Ids are unique, so an unstable sort gives the same order.
+    reports.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     let stopped_early = options.fail_fast && reports.len() < cases.len();
     if reports.len() < cases.len() && !stopped_early {
         anyhow::bail!("{} of {} cases got no verdict (a worker stopped)", cases.len() - reports.len(), cases.len());
     }
-    let coverage = if stopped_early { Vec::new() } else { coverage(cases, hello, &reports) };
+    // Only a skipped case can leave a gap: every case has a report unless the run stopped.
+    let any_skipped = reports.iter().any(|r| r.status == Status::Skip);
+    let coverage = if stopped_early || !any_skipped { Vec::new() } else { coverage(cases, hello, &reports) };
     let unused_xfails = xfails.unused(reports.iter().map(|r| r.id.as_str()));
     Ok(RunReport {
         target: format!("{} {}", hello.client.name, hello.client.version),
