@@ -64,7 +64,7 @@ pub fn run_config(
         }
     };
     let initial = config.initial_memory();
-    let mut host = ScriptedHost::new(config.host.iter().map(host_answer).collect());
+    let mut host = scripted_host(config);
     let mut machine = Machine::new(initial.clone(), config.gas_limit.0).map_err(|e| RefusedRequest(e.to_string()))?;
     let mut steps = Vec::with_capacity(inputs.len());
     let mut trace_steps = CappedTrace::default();
@@ -88,6 +88,11 @@ pub fn run_config(
         post: post_of(&machine, &initial),
         trace: trace.then(|| trace_steps.steps.iter().map(trace_entry).collect()),
     })
+}
+
+/// The scripted host a configuration describes (`vm.md` VM-7.2).
+pub fn scripted_host(config: &VmConfig) -> ScriptedHost {
+    ScriptedHost::new(config.host.iter().map(host_answer).collect())
 }
 
 fn host_answer(answer: &HostAnswer) -> Result<HostReturn, HostError> {

@@ -383,6 +383,14 @@ impl VmVector {
         }
     }
 
+    /// Whether `result` is what this vector expects (its trace, if any, is not compared),
+    /// without building the expected result.
+    pub fn matches(&self, result: &VmResult) -> bool {
+        result.post == self.post
+            && result.steps.len() == self.steps.len()
+            && result.steps.iter().zip(&self.steps).all(|(got, step)| *got == step.expect)
+    }
+
     /// The result a correct client returns (without a trace).
     pub fn expected(&self) -> VmResult {
         VmResult { steps: self.steps.iter().map(|s| s.expect.clone()).collect(), post: self.post.clone(), trace: None }

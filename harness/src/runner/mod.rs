@@ -268,17 +268,14 @@ fn run_case(
     }
     let traced = options.trace_all && hello.can("trace") && traceable(case);
     let exchange = target.run(case, traced);
-    let expected = match case {
-        Case::Vm(v) => v.expected(),
-    };
     let mut got_result: Option<VmResult> = None;
     let mut their_trace: Option<Vec<TraceEntry>> = None;
     match exchange.reply {
         Ok(Reply::Ran(CaseResult::Vm(mut got))) => {
             their_trace = got.trace.take();
-            if got != expected {
+            if !v.matches(&got) {
                 report.status = Status::Fail;
-                report.diffs = diff(&expected, &got);
+                report.diffs = diff(&v.expected(), &got);
                 report.message = Some(format!("{} field(s) differ", report.diffs.len()));
                 got_result = Some(got);
             } else if traced {
@@ -291,8 +288,7 @@ fn run_case(
                     Some(theirs) if *theirs != ours => {
                         report.status = Status::Fail;
                         report.message = Some("the final state matches, but the trace does not".to_owned());
-                        let program = ::vm::Program::decode(&v.config.program.bytecode.0).ok();
-                        report.divergence = first_divergence(&ours, theirs, program.as_ref());
+                        report.divergence = describe_divergence(case, &ours, theirs);
                     }
                     Some(_) => {}
                 }
@@ -326,7 +322,8 @@ fn run_case(
         report.repro = Some(options.repro.replace("{case}", &report.id));
         if let Some(dir) = &options.artifacts {
             report.artifacts =
-                save_artifacts(dir, case, exchange.transcript.as_ref(), &expected, got_result.as_ref(), &report).ok();
+                save_artifacts(dir, case, exchange.transcript.as_ref(), &v.expected(), got_result.as_ref(), &report)
+                    .ok();
         }
     }
     match (xfails.reason(&report.id), report.status) {
@@ -369,10 +366,14 @@ fn divergence(case: &Case, target: &mut dyn Target) -> Option<String> {
 
 /// Where a client's trace of `case` leaves the reference's.
 fn trace_divergence(case: &Case, theirs: &[TraceEntry]) -> Option<String> {
+    describe_divergence(case, &reference_trace(case)?, theirs)
+}
+
+/// [`first_divergence`], naming the instructions of `case`'s program.
+fn describe_divergence(case: &Case, ours: &[TraceEntry], theirs: &[TraceEntry]) -> Option<String> {
     let Case::Vm(v) = case;
-    let ours = reference_trace(case)?;
     let program = ::vm::Program::decode(&v.config.program.bytecode.0).ok();
-    first_divergence(&ours, theirs, program.as_ref())
+    first_divergence(ours, theirs, program.as_ref())
 }
 
 /// The reference's trace of a (parsed, hence checked) case.

@@ -206,12 +206,10 @@ impl VmScenario {
         if !self.runs {
             return Err(StepError("the scenario never says `When the program runs`".into()));
         }
-        let mut spec = VmSpec::new(handler, name, description, &::vm::Program::default(), provenance)
+        Ok(VmSpec::from_bytecode(handler, name, description, bytecode, provenance)
             .memory(self.memory.clone())
             .gas(self.gas_limit.unwrap_or(1_000_000))
-            .host(self.host.clone());
-        spec.bytecode = bytecode;
-        Ok(spec)
+            .host(self.host.clone()))
     }
 }
 

@@ -33,12 +33,23 @@ pub struct VmSpec {
 impl VmSpec {
     /// A case running `program` with no memory, 1 000 000 gas and no host answers.
     pub fn new(handler: &str, name: &str, description: &str, program: &Program, provenance: Provenance) -> VmSpec {
+        VmSpec::from_bytecode(handler, name, description, program.encode(), provenance)
+    }
+
+    /// A case running exactly `bytecode`, which need not decode (for decoder cases).
+    pub fn from_bytecode(
+        handler: &str,
+        name: &str,
+        description: &str,
+        bytecode: Vec<u8>,
+        provenance: Provenance,
+    ) -> VmSpec {
         VmSpec {
             handler: handler.to_owned(),
             name: name.to_owned(),
             description: description.to_owned(),
             tags: Vec::new(),
-            bytecode: program.encode(),
+            bytecode,
             memory: Vec::new(),
             gas_limit: 1_000_000,
             host: Vec::new(),

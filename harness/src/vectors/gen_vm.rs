@@ -781,9 +781,7 @@ impl Gen {
 
     /// A `decode` case running exactly `bytes`, valid or not.
     fn raw_bytecode(&self, name: &str, description: &str, bytes: Vec<u8>) -> VmSpec {
-        let mut spec = VmSpec::new("decode", name, description, &Program::default(), self.provenance("vm/decode"));
-        spec.bytecode = bytes;
-        spec
+        VmSpec::from_bytecode("decode", name, description, bytes, self.provenance("vm/decode"))
     }
 
     fn programs(&mut self) -> Result<(), CaseError> {

@@ -37,18 +37,7 @@ fn cases_that_run_mul() -> BTreeSet<String> {
     for loaded in harness::vectors::load(&repo().join("vectors")).expect("vectors load") {
         let harness::case::Case::Vm(v) = &loaded.case;
         let Ok(program) = Program::decode(&v.config.program.bytecode.0) else { continue };
-        let mut host = vm::ScriptedHost::new(
-            v.config
-                .host
-                .iter()
-                .map(|a| match *a {
-                    harness::case::vm::HostAnswer::Ok { value, gas } => {
-                        Ok(vm::HostReturn { value: value.0, gas: gas.0 })
-                    }
-                    harness::case::vm::HostAnswer::Error { code } => Err(vm::HostError { code: code.0 }),
-                })
-                .collect(),
-        );
+        let mut host = harness::reference::scripted_host(&v.config);
         let mut machine = Machine::new(v.config.initial_memory(), v.config.gas_limit.0).expect("memory within limits");
         let mut trace: Vec<TraceStep> = Vec::new();
         machine.run_traced(&program, &mut host, &mut trace);

@@ -50,6 +50,13 @@ mod tests {
     }
 
     #[test]
+    fn a_tagged_hash_is_the_hash_of_the_domain_then_the_encoding() {
+        // encoding.md ENC-3.1: keccak256(domain ‖ encode(value)); 7u32 encodes as 07 00 00 00.
+        assert_eq!(hash_tagged(b"orsma/test", &7u32), crate::keccak256(b"orsma/test\x07\x00\x00\x00"));
+        assert_ne!(hash_tagged(b"orsma/a", &7u32), hash_tagged(b"orsma/b", &7u32));
+    }
+
+    #[test]
     fn decode_rejects_trailing_and_truncated_bytes() {
         assert!(decode::<u32>(&[1, 0, 0, 0, 0]).is_err());
         assert!(decode::<u32>(&[1, 0, 0]).is_err());
