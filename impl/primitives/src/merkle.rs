@@ -156,36 +156,92 @@ impl MerkleProof {
     /// The root that this path leads to from `leaf` (a leaf hash), following RFC 9162
     /// §2.1.3.2. Fails if the path is too short or too long for `index` and `size`.
     pub fn compute_root(&self, leaf: &Hash32) -> Result<Hash32, ProofError> {
-        let (index, size) = (self.index, self.size);
-        if index >= size {
-            return Err(ProofError::IndexOutOfRange { index, size });
-        }
-        let expected = audit_path_len(index, size);
-        if self.path.len() != expected {
-            return Err(ProofError::WrongPathLength { index, size, expected, got: self.path.len() });
-        }
-        let (mut fnode, mut snode) = (index, size - 1);
-        let mut hash = *leaf;
-        for sibling in &self.path {
-            if fnode & 1 == 1 || fnode == snode {
-                hash = node_hash(sibling, &hash);
-                while fnode & 1 == 0 && fnode != 0 {
-                    fnode >>= 1;
-                    snode >>= 1;
-                }
-            } else {
-                hash = node_hash(&hash, sibling);
-            }
-            fnode >>= 1;
-            snode >>= 1;
-        }
-        Ok(hash)
+        root_from_path(self.index, self.size, &self.path, leaf)
     }
 
     /// Checks that `leaf` (a leaf hash) is at `index` in the tree with root `root`.
     pub fn verify(&self, leaf: &Hash32, root: &Hash32) -> Result<(), ProofError> {
         let computed = self.compute_root(leaf)?;
         if computed == *root { Ok(()) } else { Err(ProofError::RootMismatch { computed, expected: *root }) }
+    }
+}
+
+/// The root that the audit path `path` leads to from `leaf` (a leaf hash) at `index` in a tree
+/// of `size` leaves (RFC 9162 §2.1.3.2, `docs/spec/encoding.md` ENC-5.2). Fails if `index` is
+/// out of range or the path is too short or too long for this position.
+///
+/// Because the path does not depend on the leaf, the same path also gives the root after the
+/// leaf is replaced: updating one leaf costs one hash per level.
+pub fn root_from_path(index: u64, size: u64, path: &[Hash32], leaf: &Hash32) -> Result<Hash32, ProofError> {
+    if index >= size {
+        return Err(ProofError::IndexOutOfRange { index, size });
+    }
+    let expected = audit_path_len(index, size);
+    if path.len() != expected {
+        return Err(ProofError::WrongPathLength { index, size, expected, got: path.len() });
+    }
+    let (mut fnode, mut snode) = (index, size - 1);
+    let mut hash = *leaf;
+    for sibling in path {
+        if fnode & 1 == 1 || fnode == snode {
+            hash = node_hash(sibling, &hash);
+            while fnode & 1 == 0 && fnode != 0 {
+                fnode >>= 1;
+                snode >>= 1;
+            }
+        } else {
+            hash = node_hash(&hash, sibling);
+        }
+        fnode >>= 1;
+        snode >>= 1;
+    }
+    Ok(hash)
+}
+
+/// The root of a tree of `size` leaves whose leaf hashes `leaf(i)` gives, and, if `index` is
+/// `Some(i)` with `i < size`, the audit path of leaf `i`, in one pass and without storing the
+/// tree: `size` leaf hashes, `size - 1` node hashes and `O(log size)` memory.
+///
+/// This is how a prover commits to a large array (the VM's memory) only when asked, instead of
+/// keeping a tree up to date on every write.
+pub fn root_and_path(size: u64, index: Option<u64>, leaf: impl Fn(u64) -> Hash32) -> (Hash32, Option<Vec<Hash32>>) {
+    if size == 0 {
+        return (keccak256(b""), None);
+    }
+    let target = index.filter(|&i| i < size);
+    let mut path = Vec::new();
+    let root = subtree(0, size, target, &leaf, &mut path);
+    (root, target.map(|_| path))
+}
+
+/// `MTH(D[start..end])` (`end > start`), pushing onto `path` the siblings on the way to
+/// `target` when it lies inside, from the bottom up.
+fn subtree(start: u64, end: u64, target: Option<u64>, leaf: &impl Fn(u64) -> Hash32, path: &mut Vec<Hash32>) -> Hash32 {
+    let n = end - start;
+    if n == 1 {
+        return leaf(start);
+    }
+    // The largest power of two below n: RFC 9162's split point.
+    let k = 1u64 << (63 - (n - 1).leading_zeros());
+    let mid = start + k;
+    match target.filter(|&t| (start..end).contains(&t)) {
+        Some(t) if t < mid => {
+            let left = subtree(start, mid, Some(t), leaf, path);
+            let right = subtree(mid, end, None, leaf, path);
+            path.push(right);
+            node_hash(&left, &right)
+        }
+        Some(t) => {
+            let left = subtree(start, mid, None, leaf, path);
+            let right = subtree(mid, end, Some(t), leaf, path);
+            path.push(left);
+            node_hash(&left, &right)
+        }
+        None => {
+            let left = subtree(start, mid, None, leaf, path);
+            let right = subtree(mid, end, None, leaf, path);
+            node_hash(&left, &right)
+        }
     }
 }
 

@@ -174,6 +174,17 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Instr>, DecodeError> {
     Ok(instrs)
 }
 
+/// Decodes exactly one instruction's encoding (no bytecode header), strictly: the bytes must
+/// be one instruction and nothing more. One-step proofs carry instructions in this form.
+pub fn decode_instr(bytes: &[u8]) -> Result<Instr, DecodeError> {
+    let mut r = Reader { bytes, pos: 0, index: 0 };
+    let instr = r.instr()?;
+    if r.pos < bytes.len() {
+        return Err(DecodeError::TrailingBytes { offset: r.pos, count: bytes.len() - r.pos });
+    }
+    Ok(instr)
+}
+
 fn hex_prefix(bytes: &[u8]) -> String {
     let prefix = &bytes[..bytes.len().min(4)];
     if prefix.is_empty() { "no bytes".to_owned() } else { prefix.iter().map(|b| format!("{b:02x}")).collect() }

@@ -42,6 +42,7 @@ mod host;
 pub mod isa;
 mod machine;
 mod program;
+pub mod proof;
 mod trace;
 
 pub use asm::{AsmError, AsmErrorKind};

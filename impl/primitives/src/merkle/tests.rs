@@ -136,3 +136,26 @@ fn the_spec_worked_example() {
     assert_eq!(tree.proof(2).map(|p| p.path), Some(vec![ab]));
     assert_eq!(tree.proof(0).map(|p| p.path), Some(vec![b, c]));
 }
+
+#[test]
+fn streaming_root_and_path_match_the_rfc_definition() {
+    for n in 0..40 {
+        let data = leaves(n);
+        let leaf = |i: u64| leaf_hash(&data[i as usize]);
+        let (root, none) = root_and_path(n as u64, None, leaf);
+        assert_eq!(root, rfc_root(&data), "root of {n}");
+        assert_eq!(none, None);
+        for m in 0..n {
+            let (root, path) = root_and_path(n as u64, Some(m as u64), leaf);
+            assert_eq!(root, rfc_root(&data), "root of {n} with path {m}");
+            let path = path.expect("an index inside the tree has a path");
+            assert_eq!(path, rfc_path(m, &data), "path of {m} in {n}");
+            // The same path, with a replaced leaf, gives the root of the updated tree.
+            let mut updated = data.clone();
+            updated[m] = b"replaced".to_vec();
+            let new_root = root_from_path(m as u64, n as u64, &path, &leaf_hash(b"replaced"));
+            assert_eq!(new_root, Ok(rfc_root(&updated)));
+        }
+        assert_eq!(root_and_path(n as u64, Some(n as u64), leaf).1, None, "an index past the end has no path");
+    }
+}

@@ -5,6 +5,7 @@ mod codec;
 mod gas;
 mod host;
 mod instrs;
+mod proof;
 mod props;
 mod snapshots;
 mod traps;

@@ -46,13 +46,13 @@ fn instr(len: u32) -> impl Strategy<Value = Instr> {
     ]
 }
 
-fn program() -> impl Strategy<Value = Program> {
+pub(crate) fn program() -> impl Strategy<Value = Program> {
     (0u32..40)
         .prop_flat_map(|len| prop::collection::vec(instr(len), len as usize))
         .prop_map(|instrs| Program::new(instrs).expect("short"))
 }
 
-fn answers() -> impl Strategy<Value = Vec<Result<HostReturn, HostError>>> {
+pub(crate) fn answers() -> impl Strategy<Value = Vec<Result<HostReturn, HostError>>> {
     let answer = prop_oneof![
         4 => (any::<i64>(), 0u64..50).prop_map(|(value, gas)| Ok(HostReturn { value, gas })),
         1 => (0u64..5).prop_map(|code| Err(HostError { code })),
@@ -61,7 +61,7 @@ fn answers() -> impl Strategy<Value = Vec<Result<HostReturn, HostError>>> {
 }
 
 /// A run: program, memory, gas limit and host answers.
-fn case() -> impl Strategy<Value = (Program, Vec<i64>, u64, Vec<Result<HostReturn, HostError>>)> {
+pub(crate) fn case() -> impl Strategy<Value = (Program, Vec<i64>, u64, Vec<Result<HostReturn, HostError>>)> {
     // Small gas limits often end a run in the middle of a block, where block metering (used by
     // `run`) must agree with per-step metering (used by traced and stepped runs).
     let gas = prop_oneof![0u64..80, 0u64..3_000];
@@ -75,7 +75,7 @@ fn run(program: &Program, memory: &[i64], gas: u64, answers: &[Result<HostReturn
 }
 
 /// 512 cases per property unless `PROPTEST_CASES` says otherwise.
-fn config() -> ProptestConfig {
+pub(crate) fn config() -> ProptestConfig {
     let mut config = ProptestConfig::default();
     if std::env::var_os("PROPTEST_CASES").is_none() {
         config.cases = 512;
