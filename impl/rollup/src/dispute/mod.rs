@@ -8,7 +8,7 @@
 //!
 //! # Rules
 //!
-//! The rules below are numbered so that code and the spec (`docs/spec/rollup.md`) can cite
+//! The rules below are numbered so that code and the spec (`docs/spec/refutation.md`) can cite
 //! them; [`Game`] implements them, and each match arm is tagged with its rule.
 //!
 //! **DG-1 Trace.** A trace is a sequence of 32-byte state commitments `C_0, C_1, …, C_N`.
