@@ -325,3 +325,24 @@ fn the_empty_program_is_provable() {
     let setup = Setup::new(Program::default(), &[]);
     check_run(&setup, vec![], 0, 3);
 }
+
+/// The worked example of `docs/spec/refutation.md` §7: if this changes, the spec must too.
+#[test]
+fn the_spec_worked_example() {
+    let setup = Setup::new(asm("li r0, 7\npush r0\nhalt r0"), &[]);
+    let mut snapshot = Snapshot::start(vec![0, 0], 100).expect("small");
+    let hex = |h: Hash32| h.to_string();
+    assert_eq!(hex(snapshot.commitment(&setup)), "0x7649e37adf47413a7d22c2d1b559d99248b74b3e13286f496699d53a7627ac9c");
+    snapshot.run_steps(&setup, 1);
+    let header = snapshot.header(&setup);
+    assert_eq!(hex(header.program_root), "0x57493a884c90898175fc7761f794650d7d9bb55ac6d6baf080b0bfb9e6c9c09e");
+    assert_eq!(hex(header.tape_root), "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+    assert_eq!(hex(header.stack_root), "0x4b58f5fa49e2ac87c2755750fe59ed7797dbb5f1a3b693efff92bafd30af61d2");
+    assert_eq!(hex(header.memory_root), "0x1c3e5348a1f31b55bff641440570f82984c81d945595c07583c13deb64c7b891");
+    let c1 = header.commitment();
+    assert_eq!(hex(c1), "0x22c7ca7101b214f533c06eb0e0d90607ce136f95200965e75f9dc028fec2a497");
+    let proof = prove_step(&setup, &snapshot);
+    assert_eq!(proof.encoded_len(), 683);
+    let post = verify_step(&c1, &proof).expect("valid");
+    assert_eq!(hex(post), "0xdc061c136f81118c502da1e6e3218e702cc255fa75eeb068a0ca7273e0896f5c");
+}
