@@ -22,6 +22,7 @@ macro_rules! out {
 
 mod client;
 mod conformance;
+mod refute;
 mod vectors;
 mod vm;
 
@@ -47,6 +48,9 @@ enum Command {
     /// Work with the VM directly: run, assemble, disassemble and hash programs.
     #[command(subcommand)]
     Vm(vm::VmCommand),
+    /// Refute VM runs: state commitments, one-step proofs, and the dissection game.
+    #[command(subcommand)]
+    Refute(refute::RefuteCommand),
 }
 
 /// Exit status for bad input: a file that cannot be read, does not parse, or a bad flag.
@@ -78,6 +82,7 @@ pub fn main() -> ExitCode {
         Command::Vectors(command) => vectors::run(command),
         Command::Client(args) => client::run(args),
         Command::Vm(command) => vm::run(command),
+        Command::Refute(command) => refute::run(command),
     };
     match result {
         Ok(code) => code,

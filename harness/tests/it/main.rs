@@ -4,6 +4,7 @@ mod case_model;
 mod clients;
 mod fuzz_props;
 mod python_client;
+mod refute_cli;
 mod reports;
 mod tree;
 mod vm_cli;
