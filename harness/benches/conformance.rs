@@ -59,8 +59,11 @@ fn request_lines(cases: &[Case]) -> Vec<String> {
         .iter()
         .enumerate()
         .map(|(i, case)| {
-            let Case::Vm(v) = case;
-            serde_json::json!({"jsonrpc": "2.0", "id": i + 2, "method": "run", "params": {"case": v.request(), "trace": false}})
+            let request = match case {
+                Case::Vm(v) => serde_json::to_value(v.request()).unwrap_or_default(),
+                Case::Refute(v) => v.request_json(),
+            };
+            serde_json::json!({"jsonrpc": "2.0", "id": i + 2, "method": "run", "params": {"case": request, "trace": false}})
                 .to_string()
         })
         .collect()

@@ -11,6 +11,8 @@ use crate::case::vm::{
 };
 use crate::case::{Int, Uint};
 
+pub mod refute;
+
 /// The longest run whose trace is recorded (`client-protocol.md` CP-3.4): a trace entry is
 /// about 100 bytes on the wire, so this keeps a trace far below the 64 MiB line limit.
 pub const MAX_TRACE_STEPS: u64 = 100_000;
@@ -95,7 +97,8 @@ pub fn scripted_host(config: &VmConfig) -> ScriptedHost {
     ScriptedHost::new(config.host.iter().map(host_answer).collect())
 }
 
-fn host_answer(answer: &HostAnswer) -> Result<HostReturn, HostError> {
+/// A scripted answer as the VM's host returns it.
+pub(crate) fn host_answer(answer: &HostAnswer) -> Result<HostReturn, HostError> {
     match *answer {
         HostAnswer::Ok { value, gas } => Ok(HostReturn { value: value.0, gas: gas.0 }),
         HostAnswer::Error { code } => Err(HostError { code: code.0 }),

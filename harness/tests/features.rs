@@ -1,4 +1,5 @@
-//! Runs the Gherkin features in `features/<suite>/*.feature` with cucumber.
+//! Runs the Gherkin features in `features/<suite>/*.feature` (the VM suite) and
+//! `features/*.feature` (a feature tag names the suite: `@refute`) with cucumber.
 //!
 //! Each scenario builds a case with the step vocabulary of `harness::scenario` (the same one
 //! the vector exporter uses) and runs it through a target: the reference in process, or the
@@ -20,9 +21,11 @@ use cucumber::gherkin::Step;
 use cucumber::writer::Stats;
 use cucumber::{World, cli, given, then, when};
 use harness::case::Case;
+use harness::case::refute::RefuteVector;
 use harness::case::vm::VmResult;
 use harness::client::process::{ClientCommand, Persistent};
 use harness::client::{CaseResult, Reference, Reply, Target};
+use harness::scenario::refute::RefuteScenario;
 use harness::scenario::vm::{Keyword, VmScenario};
 
 /// The environment variable naming an external client to run the scenarios against.
@@ -72,6 +75,7 @@ impl VmWorld {
             };
             match exchange.reply.map_err(|e| e.to_string())? {
                 Reply::Ran(CaseResult::Vm(result)) => Ok((result, config.initial_memory(), config.gas_limit.0)),
+                Reply::Ran(_) => Err("the target answered with a result of another suite".to_owned()),
                 Reply::Unsupported(why) => Err(format!("the client does not support this scenario: {why}")),
                 Reply::Failed(why) => Err(format!("the client could not run this scenario: {why}")),
             }
@@ -93,6 +97,76 @@ fn run_on_client(command: &str, case: &Case) -> Result<harness::client::Exchange
     }
     let client = slot.as_mut().ok_or("no client")?;
     Ok(client.run(case, false))
+}
+
+/// A refute scenario: the case it builds, and its result once a Then step asked for it.
+#[derive(Debug, Default, World)]
+struct RefuteWorld {
+    scenario: RefuteScenario,
+    result: Option<Result<(RefuteVector, harness::case::refute::RefuteResult), String>>,
+}
+
+impl RefuteWorld {
+    fn apply(&mut self, keyword: Keyword, step: &Step) {
+        if let Err(e) = self.scenario.apply(keyword, &step.value, step.docstring.as_deref()) {
+            panic!("{e}");
+        }
+    }
+
+    /// Builds the case (filled by the reference) and runs it, once, on the reference or the
+    /// named client.
+    fn run(&mut self) -> Result<(RefuteVector, harness::case::refute::RefuteResult), String> {
+        if let Some(result) = &self.result {
+            return result.clone();
+        }
+        let result = (|| {
+            let vector = self
+                .scenario
+                .vector(
+                    "scenario",
+                    "a scenario run by cucumber",
+                    &[],
+                    harness::case::Provenance::generated("cucumber", 0),
+                )
+                .map_err(|e| e.to_string())?;
+            let case = Case::Refute(vector.clone());
+            let exchange = match std::env::var(CLIENT_VAR) {
+                Ok(command) if !command.trim().is_empty() => run_on_client(&command, &case)?,
+                _ => Reference::default().run(&case, false),
+            };
+            match exchange.reply.map_err(|e| e.to_string())? {
+                Reply::Ran(CaseResult::Refute(result)) => Ok((vector, result)),
+                Reply::Ran(_) => Err("the target answered with a result of another suite".to_owned()),
+                Reply::Unsupported(why) => Err(format!("the client does not support this scenario: {why}")),
+                Reply::Failed(why) => Err(format!("the client could not run this scenario: {why}")),
+            }
+        })();
+        self.result = Some(result.clone());
+        result
+    }
+}
+
+#[given(regex = r"^(.+)$")]
+fn refute_given(world: &mut RefuteWorld, step: &Step) {
+    world.apply(Keyword::Given, step);
+}
+
+#[when(regex = r"^(.+)$")]
+fn refute_when(world: &mut RefuteWorld, step: &Step) {
+    world.apply(Keyword::When, step);
+}
+
+#[then(regex = r"^(.+)$")]
+fn refute_then(world: &mut RefuteWorld, step: &Step) {
+    world.apply(Keyword::Then, step);
+    let (vector, result) = match world.run() {
+        Ok(run) => run,
+        Err(e) => panic!("{e}"),
+    };
+    let checked = world.scenario.expectations.last().map(|e| e.check(&vector, &result));
+    if let Some(Err(e)) = checked {
+        panic!("{e}");
+    }
 }
 
 #[given(regex = r"^(.+)$")]
@@ -118,10 +192,15 @@ fn then(world: &mut VmWorld, step: &Step) {
     }
 }
 
-/// `features/<suite>/<name>.feature` → test name `features::<suite>::<name>`.
+/// `features/<suite>/<name>.feature` → test name `features::<suite>::<name>`, and
+/// `features/<name>.feature` → `features::<name>`.
 fn feature_files() -> Vec<(String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("features");
     let mut out = Vec::new();
+    for file in harness::scenario::feature_files_in(&root).unwrap_or_default() {
+        let stem = file.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        out.push((format!("features::{stem}"), file));
+    }
     let Ok(suites) = std::fs::read_dir(&root) else { return out };
     for suite in suites.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()) {
         let suite_name = suite.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -172,10 +251,23 @@ fn main() -> ExitCode {
     };
     let mut failed = Vec::new();
     for (name, path) in selected {
-        let writer = runtime.block_on(
-            VmWorld::cucumber().with_cli::<cli::Empty>(cli::Opts::default()).fail_on_skipped().run(path.clone()),
-        );
-        if writer.execution_has_failed() || writer.skipped_steps() > 0 {
+        // A feature directly under features/ belongs to the suite its feature tag names.
+        let top_level = path.parent().and_then(Path::file_name).is_some_and(|d| d == "features");
+        let (failed_run, skipped) = if top_level {
+            let writer = runtime.block_on(
+                RefuteWorld::cucumber()
+                    .with_cli::<cli::Empty>(cli::Opts::default())
+                    .fail_on_skipped()
+                    .run(path.clone()),
+            );
+            (writer.execution_has_failed(), writer.skipped_steps())
+        } else {
+            let writer = runtime.block_on(
+                VmWorld::cucumber().with_cli::<cli::Empty>(cli::Opts::default()).fail_on_skipped().run(path.clone()),
+            );
+            (writer.execution_has_failed(), writer.skipped_steps())
+        };
+        if failed_run || skipped > 0 {
             failed.push(name.clone());
         }
     }

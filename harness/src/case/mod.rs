@@ -12,6 +12,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub mod num;
+pub mod refute;
 pub mod vm;
 pub mod yaml;
 
@@ -21,7 +22,7 @@ pub use num::{HashHex, Hex, Int, Uint};
 pub const FORMAT: &str = "orsma-vector/1";
 
 /// The suites this version of the format knows.
-pub const SUITES: &[&str] = &["vm"];
+pub const SUITES: &[&str] = &["vm", "refute"];
 
 /// A case's identity: `suite/handler/case`, each part `[a-z0-9_]+`.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -112,6 +113,8 @@ impl Provenance {
 pub enum Case {
     /// A VM case.
     Vm(vm::VmVector),
+    /// A refutation case: commitments, step proofs, the dissection game.
+    Refute(refute::RefuteVector),
 }
 
 /// Why text is not a valid vector.
@@ -127,7 +130,7 @@ pub enum CaseError {
         found: String,
     },
     /// A suite this version does not know.
-    #[error("unknown suite `{0}` (known: vm)")]
+    #[error("unknown suite `{0}` (known: vm, refute)")]
     UnknownSuite(String),
     /// Well-formed, but breaks a rule of the format (ids, ordering, limits).
     #[error("{0}")]
@@ -159,6 +162,7 @@ impl Case {
         }
         let case = match envelope.suite.as_str() {
             "vm" => Case::Vm(decode(text, encoding)?),
+            "refute" => Case::Refute(refute::RefuteVector::parse_as(text, encoding)?),
             other => return Err(CaseError::UnknownSuite(other.to_owned())),
         };
         case.check()?;
@@ -169,6 +173,7 @@ impl Case {
     pub fn render(&self, encoding: Encoding) -> String {
         match self {
             Case::Vm(v) => encode(v, encoding),
+            Case::Refute(v) => v.render(encoding),
         }
     }
 
@@ -176,6 +181,7 @@ impl Case {
     pub fn id(&self) -> CaseId {
         match self {
             Case::Vm(v) => v.case_id(),
+            Case::Refute(v) => v.case_id(),
         }
     }
 
@@ -183,6 +189,7 @@ impl Case {
     pub fn tags(&self) -> &[String] {
         match self {
             Case::Vm(v) => &v.tags,
+            Case::Refute(v) => v.tags(),
         }
     }
 
@@ -190,6 +197,7 @@ impl Case {
     pub fn provenance(&self) -> &Provenance {
         match self {
             Case::Vm(v) => &v.provenance,
+            Case::Refute(v) => v.provenance(),
         }
     }
 
@@ -197,24 +205,66 @@ impl Case {
     pub fn check(&self) -> Result<(), CaseError> {
         match self {
             Case::Vm(v) => {
-                let id = CaseId::new(&v.suite, &v.handler, &v.case)?;
-                if v.id != id.to_string() {
-                    return Err(CaseError::Invalid(format!("id `{}` does not match suite/handler/case `{id}`", v.id)));
-                }
-                if v.suite != "vm" {
-                    return Err(CaseError::UnknownSuite(v.suite.clone()));
-                }
-                if let Some(bad) = v.tags.iter().find(|t| !is_name(t)) {
-                    return Err(CaseError::Invalid(format!("tag `{bad}` must use only a-z, 0-9 and _")));
-                }
-                if !v.tags.windows(2).all(|w| w[0] < w[1]) {
-                    return Err(CaseError::Invalid("tags must be sorted and unique".to_owned()));
-                }
-                v.provenance.check()?;
+                check_manifest(&v.id, &v.suite, &v.handler, &v.case, &v.tags, &v.provenance, "vm")?;
+                v.check()
+            }
+            Case::Refute(v) => {
+                let id = v.case_id();
+                check_manifest(v.id(), &id.suite, &id.handler, &id.case, v.tags(), v.provenance(), "refute")?;
                 v.check()
             }
         }
     }
+
+    /// The case's suite.
+    pub fn suite(&self) -> &str {
+        match self {
+            Case::Vm(v) => &v.suite,
+            Case::Refute(v) => v.suite(),
+        }
+    }
+
+    /// The case's handler.
+    pub fn handler(&self) -> &str {
+        match self {
+            Case::Vm(v) => &v.handler,
+            Case::Refute(v) => v.handler(),
+        }
+    }
+
+    /// The case's id as written in it.
+    pub fn id_text(&self) -> &str {
+        match self {
+            Case::Vm(v) => &v.id,
+            Case::Refute(v) => v.id(),
+        }
+    }
+}
+
+/// The manifest rules every vector follows (`vectors.md` §3).
+fn check_manifest(
+    written: &str,
+    suite: &str,
+    handler: &str,
+    case: &str,
+    tags: &[String],
+    provenance: &Provenance,
+    expected_suite: &str,
+) -> Result<(), CaseError> {
+    let id = CaseId::new(suite, handler, case)?;
+    if written != id.to_string() {
+        return Err(CaseError::Invalid(format!("id `{written}` does not match suite/handler/case `{id}`")));
+    }
+    if suite != expected_suite {
+        return Err(CaseError::UnknownSuite(suite.to_owned()));
+    }
+    if let Some(bad) = tags.iter().find(|t| !is_name(t)) {
+        return Err(CaseError::Invalid(format!("tag `{bad}` must use only a-z, 0-9 and _")));
+    }
+    if !tags.windows(2).all(|w| w[0] < w[1]) {
+        return Err(CaseError::Invalid("tags must be sorted and unique".to_owned()));
+    }
+    provenance.check()
 }
 
 /// Reads a value from YAML or JSON, with the parser's location in the message.

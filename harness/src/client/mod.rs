@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::case::Case;
+use crate::case::refute::RefuteResult;
 use crate::case::vm::VmResult;
 use crate::reference;
 
@@ -32,6 +33,8 @@ pub enum Reply {
 pub enum CaseResult {
     /// A VM result.
     Vm(VmResult),
+    /// A refute result.
+    Refute(RefuteResult),
 }
 
 /// Why a target gave no usable answer at all.
@@ -90,7 +93,7 @@ pub fn reference_hello() -> HelloResult {
     HelloResult {
         protocol: PROTOCOL.to_owned(),
         client: Software { name: "orsma-reference".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() },
-        suites: BTreeMap::from([("vm".to_owned(), vec!["*".to_owned()])]),
+        suites: BTreeMap::from([("refute".to_owned(), vec!["*".to_owned()]), ("vm".to_owned(), vec!["*".to_owned()])]),
         capabilities: vec!["trace".to_owned()],
     }
 }
@@ -117,6 +120,10 @@ impl Target for Reference {
         let reply = match case {
             Case::Vm(v) => match reference::run_config(&v.config, v.steps.iter().map(|s| s.input), trace) {
                 Ok(result) => Reply::Ran(CaseResult::Vm(result)),
+                Err(refused) => Reply::Failed(refused.to_string()),
+            },
+            Case::Refute(v) => match reference::refute::run_vector(v) {
+                Ok(result) => Reply::Ran(CaseResult::Refute(result)),
                 Err(refused) => Reply::Failed(refused.to_string()),
             },
         };

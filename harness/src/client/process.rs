@@ -480,12 +480,25 @@ fn reply_of(
             .and_then(|result| result.check(v.steps.len(), trace).map(|()| result))
             .map(|r| Reply::Ran(CaseResult::Vm(r)))
             .map_err(ClientFailure::Malformed),
+        // Refute results have no trace (CP-3.4 is about VM runs), so one is never asked for.
+        Case::Refute(v) => {
+            v.read_result(raw).map(|r| Reply::Ran(CaseResult::Refute(r))).map_err(ClientFailure::Malformed)
+        }
     })
 }
 
-fn run_params(case: &Case, trace: bool) -> RunParamsRef<crate::case::vm::VmRequestRef<'_>> {
+/// A request of any suite, serialised as that suite's request.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum RequestOf<'a> {
+    Vm(crate::case::vm::VmRequestRef<'a>),
+    Refute(serde_json::Value),
+}
+
+fn run_params(case: &Case, trace: bool) -> RunParamsRef<RequestOf<'_>> {
     match case {
-        Case::Vm(v) => RunParamsRef { case: v.request_ref(), trace },
+        Case::Vm(v) => RunParamsRef { case: RequestOf::Vm(v.request_ref()), trace },
+        Case::Refute(v) => RunParamsRef { case: RequestOf::Refute(v.request_json()), trace: false },
     }
 }
 

@@ -16,8 +16,9 @@ use serde_json::value::RawValue;
 
 use super::protocol::{self, HelloParams, HelloResult, PROTOCOL};
 use super::reference_hello;
-use crate::case::Uint;
+use crate::case::refute::{ProofErrorCode, RefuteRequest, RefuteResult, StepProofPost};
 use crate::case::vm::VmRequest;
+use crate::case::{CaseError, HashHex, Uint};
 use crate::reference;
 
 /// Misbehaviours to inject, for testing a harness against a faulty client.
@@ -37,11 +38,17 @@ pub struct Faults {
     pub wrong_gas: bool,
     /// Leave `gas_used` out of every result (a malformed result).
     pub missing_gas: bool,
+    /// Report a wrong commitment in refute results: the last state's `memory_root` and
+    /// `commitment`, a proof's `post`, a game's `claim`.
+    pub wrong_commitment: bool,
+    /// Report another error code for a rejected proof.
+    pub wrong_error_code: bool,
 }
 
 impl Faults {
     /// Parses `KEY[=VALUE]` specs: `crash-at=N`, `hang-at=N`, `garbage-at=N`,
-    /// `claim=H,H`, `refuse=H,H`, `wrong-gas`, `missing-gas`.
+    /// `claim=H,H`, `refuse=H,H`, `wrong-gas`, `missing-gas`, `wrong-commitment`,
+    /// `wrong-error-code`.
     pub fn parse(specs: &[String]) -> Result<Faults, String> {
         let mut faults = Faults::default();
         for spec in specs {
@@ -56,9 +63,11 @@ impl Faults {
                 "refuse" => faults.refuse = list(),
                 "wrong-gas" => faults.wrong_gas = true,
                 "missing-gas" => faults.missing_gas = true,
+                "wrong-commitment" => faults.wrong_commitment = true,
+                "wrong-error-code" => faults.wrong_error_code = true,
                 _ => {
                     return Err(format!(
-                        "unknown fault `{key}` (known: crash-at, hang-at, garbage-at, claim, refuse, wrong-gas, missing-gas)"
+                        "unknown fault `{key}` (known: crash-at, hang-at, garbage-at, claim, refuse, wrong-gas, missing-gas, wrong-commitment, wrong-error-code)"
                     ));
                 }
             }
@@ -196,10 +205,13 @@ impl Server {
             Ok(p) => p,
             Err(e) => return error_line(id.into(), protocol::INVALID_PARAMS, e.to_string()),
         };
+        let suite = serde_json::from_str::<SuiteProbe<'_>>(params.case.get()).map(|p| p.suite.into_owned());
+        if let Ok("refute") = suite.as_deref() {
+            return self.run_refute(id, params.case.get(), params.trace);
+        }
         let request: VmRequest = match serde_json::from_str(params.case.get()) {
             Ok(r) => r,
             Err(e) => {
-                let suite = serde_json::from_str::<SuiteProbe<'_>>(params.case.get()).map(|p| p.suite.into_owned());
                 return match suite {
                     Ok(suite) if suite != "vm" => {
                         error_line(id.into(), protocol::UNSUPPORTED, format!("suite `{suite}` is not supported"))
@@ -229,6 +241,67 @@ impl Server {
                 ok_line(id, &result)
             }
             Err(refused) => error_line(id.into(), protocol::INVALID_PARAMS, refused.to_string()),
+        }
+    }
+}
+
+impl Server {
+    /// Answers a refute request (`client-protocol.md` §3.2): there is no trace to give.
+    fn run_refute(&mut self, id: u64, case: &str, trace: bool) -> Action {
+        if trace {
+            return error_line(id.into(), protocol::INVALID_PARAMS, "refute cases have no trace; send `trace: false`");
+        }
+        let request = match RefuteRequest::from_json(case) {
+            Ok(r) => r,
+            Err(CaseError::Invalid(why)) if why.starts_with("unknown refute handler") => {
+                return error_line(id.into(), protocol::UNSUPPORTED, why);
+            }
+            Err(e) => return error_line(id.into(), protocol::INVALID_PARAMS, format!("bad case: {e}")),
+        };
+        if self.faults.refuse.iter().any(|h| h == request.handler()) {
+            return error_line(
+                id.into(),
+                protocol::UNSUPPORTED,
+                format!("handler {} is refused by a fault", request.handler()),
+            );
+        }
+        match reference::refute::run(&request) {
+            Ok(mut result) => {
+                self.faults.corrupt_refute(&mut result);
+                ok_line(id, &result)
+            }
+            Err(refused) => error_line(id.into(), protocol::INVALID_PARAMS, refused.to_string()),
+        }
+    }
+}
+
+impl Faults {
+    /// Applies the refute faults to a correct result.
+    fn corrupt_refute(&self, result: &mut RefuteResult) {
+        let flip = |h: &mut HashHex| {
+            if let Some(byte) = h.0.0.last_mut() {
+                *byte ^= 1;
+            }
+        };
+        if self.wrong_commitment {
+            match result {
+                RefuteResult::Commitment(r) => {
+                    if let Some(state) = r.post.states.last_mut() {
+                        flip(&mut state.memory_root);
+                        flip(&mut state.commitment);
+                    }
+                }
+                RefuteResult::StepProof(r) => match &mut r.post {
+                    StepProofPost::Proven { post, .. } | StepProofPost::Accepted { post } => flip(post),
+                    StepProofPost::Rejected { .. } => {}
+                },
+                RefuteResult::Bisection(r) => flip(&mut r.post.claim),
+            }
+        }
+        if let (true, RefuteResult::StepProof(r)) = (self.wrong_error_code, result)
+            && let StepProofPost::Rejected { code } = &mut r.post
+        {
+            *code = if *code == ProofErrorCode::Decode { ProofErrorCode::BadPath } else { ProofErrorCode::Decode };
         }
     }
 }

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use serde::Serialize;
 
 use crate::case::Case;
-use crate::case::vm::{TraceEntry, VmResult};
+use crate::case::vm::TraceEntry;
 use crate::client::protocol::HelloResult;
 use crate::client::{CaseResult, Reply, Target, Transcript};
 use crate::diff::{FieldDiff, diff};
@@ -229,16 +229,16 @@ fn coverage(cases: &[Case], hello: &HelloResult, reports: &[CaseReport]) -> Vec<
     cases
         .iter()
         .filter_map(|case| {
-            let Case::Vm(v) = case;
-            if !hello.supports(&v.suite, &v.handler) {
+            let (id, suite, handler) = (case.id_text(), case.suite(), case.handler());
+            if !hello.supports(suite, handler) {
                 return None;
             }
-            let report = find(&v.id);
+            let report = find(id);
             if report.is_some_and(|r| r.status != Status::Skip) {
                 return None;
             }
             let why = report.and_then(|r| r.message.clone()).unwrap_or_default();
-            Some(format!("{}: the client claims {}/{} but did not run it ({why})", v.id, v.suite, v.handler))
+            Some(format!("{id}: the client claims {suite}/{handler} but did not run it ({why})"))
         })
         .collect()
 }
@@ -250,10 +250,9 @@ fn run_case(
     options: &Options,
     xfails: &XfailList,
 ) -> CaseReport {
-    let Case::Vm(v) = case;
-    let (suite, handler) = (&v.suite, &v.handler);
+    let (suite, handler) = (case.suite(), case.handler());
     let mut report = CaseReport {
-        id: v.id.clone(),
+        id: case.id_text().to_owned(),
         status: Status::Pass,
         message: None,
         diffs: Vec::new(),
@@ -268,16 +267,24 @@ fn run_case(
     }
     let traced = options.trace_all && hello.can("trace") && traceable(case);
     let exchange = target.run(case, traced);
-    let mut got_result: Option<VmResult> = None;
+    let mut got_result: Option<serde_json::Value> = None;
     let mut their_trace: Option<Vec<TraceEntry>> = None;
-    match exchange.reply {
-        Ok(Reply::Ran(CaseResult::Vm(mut got))) => {
+    match (exchange.reply, case) {
+        (Ok(Reply::Ran(CaseResult::Refute(got))), Case::Refute(v)) => {
+            if !v.matches(&got) {
+                report.status = Status::Fail;
+                report.diffs = diff(&v.expected(), &got);
+                report.message = Some(format!("{} field(s) differ", report.diffs.len()));
+                got_result = serde_json::to_value(&got).ok();
+            }
+        }
+        (Ok(Reply::Ran(CaseResult::Vm(mut got))), Case::Vm(v)) => {
             their_trace = got.trace.take();
             if !v.matches(&got) {
                 report.status = Status::Fail;
                 report.diffs = diff(&v.expected(), &got);
                 report.message = Some(format!("{} field(s) differ", report.diffs.len()));
-                got_result = Some(got);
+                got_result = serde_json::to_value(&got).ok();
             } else if traced {
                 let ours = reference_trace(case).unwrap_or_default();
                 match &their_trace {
@@ -294,15 +301,19 @@ fn run_case(
                 }
             }
         }
-        Ok(Reply::Unsupported(why)) => {
+        (Ok(Reply::Ran(_)), _) => {
+            report.status = Status::Error;
+            report.message = Some(format!("the target answered with a result of another suite than {suite}"));
+        }
+        (Ok(Reply::Unsupported(why)), _) => {
             report.status = Status::Skip;
             report.message = Some(format!("the client does not support it: {why}"));
         }
-        Ok(Reply::Failed(why)) => {
+        (Ok(Reply::Failed(why)), _) => {
             report.status = Status::Error;
             report.message = Some(format!("the client could not run it: {why}"));
         }
-        Err(failure) => {
+        (Err(failure), _) => {
             report.status = Status::Error;
             report.message = Some(failure.to_string());
         }
@@ -321,9 +332,19 @@ fn run_case(
     if report.status.is_failure() {
         report.repro = Some(options.repro.replace("{case}", &report.id));
         if let Some(dir) = &options.artifacts {
-            report.artifacts =
-                save_artifacts(dir, case, exchange.transcript.as_ref(), &v.expected(), got_result.as_ref(), &report)
-                    .ok();
+            let expected = match case {
+                Case::Vm(v) => serde_json::to_value(v.expected()).ok(),
+                Case::Refute(v) => serde_json::to_value(v.expected()).ok(),
+            };
+            report.artifacts = save_artifacts(
+                dir,
+                case,
+                exchange.transcript.as_ref(),
+                expected.as_ref(),
+                got_result.as_ref(),
+                &report,
+            )
+            .ok();
         }
     }
     match (xfails.reason(&report.id), report.status) {
@@ -347,8 +368,11 @@ pub use crate::reference::MAX_TRACE_STEPS;
 
 /// Whether a case's expected run is short enough to trace.
 fn traceable(case: &Case) -> bool {
-    let Case::Vm(v) = case;
-    v.post.steps.is_none_or(|steps| steps.0 <= MAX_TRACE_STEPS)
+    match case {
+        Case::Vm(v) => v.post.steps.is_none_or(|steps| steps.0 <= MAX_TRACE_STEPS),
+        // A refute case has no trace: its result already names each step it is about.
+        Case::Refute(_) => false,
+    }
 }
 
 /// Runs a failed case again with a trace and finds the first step where the client's trace
@@ -371,20 +395,25 @@ fn trace_divergence(case: &Case, theirs: &[TraceEntry]) -> Option<String> {
 
 /// [`first_divergence`], naming the instructions of `case`'s program.
 fn describe_divergence(case: &Case, ours: &[TraceEntry], theirs: &[TraceEntry]) -> Option<String> {
-    let Case::Vm(v) = case;
-    let program = ::vm::Program::decode(&v.config.program.bytecode.0).ok();
+    let program = match case {
+        Case::Vm(v) => ::vm::Program::decode(&v.config.program.bytecode.0).ok(),
+        Case::Refute(_) => None,
+    };
     first_divergence(ours, theirs, program.as_ref())
 }
 
 /// The reference's trace of a (parsed, hence checked) case.
 fn reference_trace(case: &Case) -> Option<Vec<TraceEntry>> {
-    let Case::Vm(v) = case;
+    let Case::Vm(v) = case else { return None };
     reference::run_config(&v.config, v.steps.iter().map(|s| s.input), true).ok()?.trace
 }
 
-/// The first step where two traces differ, described with the instruction at that step.
+/// The first step where two traces differ, found by bisection ([`crate::diagnose`]) and
+/// described with the instruction that caused it and the fields that differ.
 pub fn first_divergence(ours: &[TraceEntry], theirs: &[TraceEntry], program: Option<&::vm::Program>) -> Option<String> {
-    let at = ours.iter().zip(theirs).position(|(a, b)| a != b);
+    let found = crate::diagnose::bisect(ours, theirs)?;
+    let how = format!(" [found by bisection in {} rounds over {} steps]", found.rounds, ours.len().max(theirs.len()));
+    let at = Some(found.entry).filter(|&i| i < ours.len().min(theirs.len()));
     let describe_instr = |ip: u64| {
         program
             .and_then(|p| usize::try_from(ip).ok().and_then(|i| p.instrs().get(i)))
@@ -399,15 +428,14 @@ pub fn first_divergence(ours: &[TraceEntry], theirs: &[TraceEntry], program: Opt
                 .checked_sub(1)
                 .map(|p| format!("; step {p} ran {}", describe_instr(ours[p].ip.0)))
                 .unwrap_or_default();
-            Some(format!("traces diverge before step {i} (ip {}){cause}: {}", a.ip, fields.join("; ")))
+            Some(format!("traces diverge before step {i} (ip {}){cause}: {}{how}", a.ip, fields.join("; ")))
         }
-        None if ours.len() != theirs.len() => Some(format!(
-            "traces agree for {} steps, then the reference takes {} steps and the client {}",
+        None => Some(format!(
+            "traces agree for {} steps, then the reference takes {} steps and the client {}{how}",
             ours.len().min(theirs.len()),
             ours.len(),
             theirs.len()
         )),
-        None => None,
     }
 }
 
@@ -415,8 +443,8 @@ fn save_artifacts(
     dir: &std::path::Path,
     case: &Case,
     transcript: Option<&Transcript>,
-    expected: &VmResult,
-    got: Option<&VmResult>,
+    expected: Option<&serde_json::Value>,
+    got: Option<&serde_json::Value>,
     report: &CaseReport,
 ) -> std::io::Result<String> {
     let id = case.id();
@@ -430,6 +458,9 @@ fn save_artifacts(
                 Case::Vm(v) => {
                     serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "run", "params": {"case": v.request(), "trace": false}})
                 }
+                Case::Refute(v) => {
+                    serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "run", "params": {"case": v.request_json(), "trace": false}})
+                }
             };
             let response = got.map(|g| serde_json::json!({"jsonrpc": "2.0", "id": 1, "result": g}).to_string());
             synthetic = Transcript { request: request.to_string(), response, stderr: Vec::new() };
@@ -442,7 +473,7 @@ fn save_artifacts(
     }
     std::fs::write(
         path.join("expected.json"),
-        format!("{}\n", serde_json::to_string_pretty(expected).unwrap_or_default()),
+        format!("{}\n", expected.and_then(|e| serde_json::to_string_pretty(e).ok()).unwrap_or_default()),
     )?;
     std::fs::write(path.join("stderr.txt"), transcript.stderr.join("\n"))?;
     if let Some(repro) = &report.repro {

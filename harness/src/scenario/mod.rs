@@ -13,6 +13,7 @@ use gherkin::{Feature, GherkinEnv, Scenario, StepType};
 
 use crate::case::{Case, Provenance, is_name};
 
+pub mod refute;
 pub mod vm;
 
 use self::vm::{Keyword, VmScenario};
@@ -128,21 +129,76 @@ pub fn build(concrete: &Concrete) -> Result<VmScenario, String> {
     Ok(scenario)
 }
 
-/// Exports every scenario under `dir/<suite>/*.feature` as a vector.
+/// Exports every scenario under `dir/vm/*.feature`, and of the features directly in `dir`
+/// (each names its suite with a feature tag, `@refute`), as vectors.
 pub fn export_dir(dir: &Path) -> anyhow::Result<Vec<Case>> {
     let mut cases = Vec::new();
     let suite_dir = dir.join("vm");
-    if !suite_dir.is_dir() {
-        return Ok(cases);
+    if suite_dir.is_dir() {
+        for path in feature_files_in(&suite_dir)? {
+            cases.extend(export_feature(&path)?);
+        }
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&suite_dir)
-        .with_context(|| format!("cannot list {}", suite_dir.display()))?
+    for path in feature_files_in(dir)? {
+        cases.extend(export_refute_feature(&path)?);
+    }
+    Ok(cases)
+}
+
+/// The `.feature` files directly in `dir`, sorted.
+pub fn feature_files_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "feature"))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "feature"))
         .collect();
     files.sort();
-    for path in files {
-        cases.extend(export_feature(&path)?);
+    Ok(files)
+}
+
+/// The suite a top-level feature file names with a feature tag (`@refute`).
+pub fn suite_of(feature: &Feature) -> Option<&'static str> {
+    feature.tags.iter().any(|t| t.trim_start_matches('@') == "refute").then_some("refute")
+}
+
+/// Builds the refute scenario a concrete scenario describes.
+pub fn build_refute(concrete: &Concrete) -> Result<refute::RefuteScenario, String> {
+    let mut scenario = refute::RefuteScenario::default();
+    for (keyword, text, docstring) in &concrete.steps {
+        scenario.apply(*keyword, text, docstring.as_deref()).map_err(|e| e.to_string())?;
+    }
+    Ok(scenario)
+}
+
+/// Exports one refute feature file's scenarios: each goes to the handler its When step asks
+/// for, named `scenario_<slug>`.
+pub fn export_refute_feature(path: &Path) -> anyhow::Result<Vec<Case>> {
+    let feature = Feature::parse_path(path, GherkinEnv::default())
+        .map_err(|e| anyhow::anyhow!("{}: not a valid feature file: {e}", path.display()))?;
+    let shown = display_path(path);
+    if suite_of(&feature).is_none() {
+        bail!("{shown}: a feature outside features/<suite>/ names its suite with a feature tag (`@refute`)");
+    }
+    let mut cases = Vec::new();
+    for concrete in concrete(&feature) {
+        let at = format!("{shown}:{}", concrete.line);
+        let scenario = build_refute(&concrete).map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        let provenance =
+            Provenance { feature: Some(at.clone()), scenario: Some(concrete.title.clone()), ..Provenance::default() };
+        let mut tags = concrete.tags.clone();
+        tags.push("scenario".to_owned());
+        let vector = scenario
+            .vector(&format!("scenario_{}", concrete.name), &concrete.title, &tags, provenance)
+            .map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        let result = vector.expected();
+        for expectation in &scenario.expectations {
+            if let Err(e) = expectation.check(&vector, &result) {
+                bail!("{at}: the reference does not satisfy this scenario: {e}");
+            }
+        }
+        let case = Case::Refute(vector);
+        case.check().map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        cases.push(case);
     }
     Ok(cases)
 }
@@ -166,7 +222,7 @@ pub fn export_feature(path: &Path) -> anyhow::Result<Vec<Case>> {
         spec.tags = concrete.tags.clone();
         spec.tags.push("scenario".to_owned());
         let case = spec.fill().map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
-        let Case::Vm(v) = &case;
+        let Case::Vm(v) = &case else { bail!("{at}: a VM scenario made a case of another suite") };
         let (result, memory) = (v.expected(), v.config.initial_memory());
         for expectation in &scenario.expectations {
             if let Err(e) = expectation.check(&result, &memory, v.config.gas_limit.0) {

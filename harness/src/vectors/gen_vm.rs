@@ -42,7 +42,7 @@ struct Gen {
 }
 
 /// A seeded random source for one generator; the stream depends only on `seed` and `label`.
-fn rng(seed: u64, label: &str) -> ChaCha8Rng {
+pub(crate) fn rng(seed: u64, label: &str) -> ChaCha8Rng {
     let digest = keccak256_concat(&[b"orsma/vectors/", label.as_bytes(), &seed.to_le_bytes()]);
     ChaCha8Rng::from_seed(digest.0)
 }
@@ -889,7 +889,7 @@ impl Gen {
 
 /// A random program of 9 to 49 instructions whose jumps and branches only go forward
 /// (so it always ends), ending in `halt` or `revert`; with a small memory and host script.
-fn random_program(seed: u64) -> Result<(Program, Vec<i64>, Vec<HostAnswer>), CaseError> {
+pub(crate) fn random_program(seed: u64) -> Result<(Program, Vec<i64>, Vec<HostAnswer>), CaseError> {
     let mut r = ChaCha8Rng::seed_from_u64(seed);
     let mut below = |n: u64| r.next_u64() % n;
     let len = 8 + below(41) as usize;

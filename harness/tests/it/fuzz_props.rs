@@ -220,7 +220,9 @@ proptest! {
         description in any::<String>(),
         asm in prop::option::of(any::<String>()),
     ) {
-        let Case::Vm(mut vector) = Case::parse(&committed(VECTORS[which]), Encoding::Yaml).expect("committed vectors parse");
+        let Ok(Case::Vm(mut vector)) = Case::parse(&committed(VECTORS[which]), Encoding::Yaml) else {
+            panic!("committed VM vectors parse");
+        };
         vector.description = description;
         vector.config.program.asm = asm;
         round_trip(&Case::Vm(vector)).map_err(TestCaseError::fail)?;
@@ -232,7 +234,9 @@ proptest! {
 /// block), found by the properties above. Each goes into every free-text field at once.
 #[test]
 fn awkward_free_text_round_trips() {
-    let Case::Vm(base) = Case::parse(&committed(VECTORS[0]), Encoding::Yaml).expect("committed vectors parse");
+    let Ok(Case::Vm(base)) = Case::parse(&committed(VECTORS[0]), Encoding::Yaml) else {
+        panic!("committed VM vectors parse");
+    };
     for text in [
         "\n",
         "\n\n",

@@ -5,6 +5,7 @@ mod clients;
 mod fuzz_props;
 mod python_client;
 mod refute_cli;
+mod refute_suite;
 mod reports;
 mod tree;
 mod vm_cli;

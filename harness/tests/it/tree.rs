@@ -17,7 +17,10 @@ fn copy_tree(name: &str) -> std::path::PathBuf {
     let cases = vectors::generate(&sources()).expect("generates");
     vectors::write(&vectors::render(&cases, 0), &dir).expect("writes");
     std::fs::create_dir_all(dir.join("schemas")).expect("schemas dir");
-    std::fs::copy(repo().join("vectors/schemas/vm.schema.json"), dir.join("schemas/vm.schema.json")).expect("schema");
+    for suite in harness::case::SUITES {
+        let schema = format!("schemas/{suite}.schema.json");
+        std::fs::copy(repo().join("vectors").join(&schema), dir.join(&schema)).expect("schema");
+    }
     dir
 }
 
