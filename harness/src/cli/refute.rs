@@ -412,7 +412,7 @@ fn dispute(args: &DisputeArgs) -> anyhow::Result<ExitCode> {
             "disputed_instruction": disputed.as_ref().map(|(_, p)| describe_step(p)),
             "rounds": verdict.rounds,
             "bytes": verdict.bytes,
-            "replay": {"winner": replayed.winner.to_string(), "bytes": replayed.bytes},
+            "replay": {"winner": replayed.winner.to_string(), "bytes": replayed.bytes, "steps": replayed.steps_run},
             "transcript": if args.transcript { json!(moves) } else { json!(null) },
             "seconds": elapsed.as_secs_f64(),
         });
@@ -430,10 +430,11 @@ fn dispute(args: &DisputeArgs) -> anyhow::Result<ExitCode> {
         outln!("disputed  step {step}: {}", describe_step(proof));
     }
     outln!(
-        "cost      {} rounds, {} bytes exchanged (k = {}); replay would need {} bytes and agrees: {} wins",
+        "cost      {} rounds, {} bytes exchanged (k = {}); replay re-executes {} steps over {} bytes of state and agrees: {} wins",
         verdict.rounds,
         verdict.bytes,
         args.degree,
+        replayed.steps_run,
         replayed.bytes,
         replayed.winner
     );
