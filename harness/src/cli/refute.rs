@@ -79,17 +79,8 @@ pub(crate) enum RefuteCommand {
 /// The machine a command works on: program, memory, gas and host answers.
 #[derive(Debug, Args)]
 pub(crate) struct MachineArgs {
-    /// The program, as assembly or bytecode.
-    program: PathBuf,
-    /// Initial memory cells, comma-separated (e.g. --memory 20,0,-3).
-    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
-    memory: Vec<i64>,
-    /// Memory size in cells; the cells after those given by --memory start at zero.
-    #[arg(long)]
-    memory_size: Option<usize>,
-    /// The gas limit.
-    #[arg(long, default_value_t = 100_000_000)]
-    gas: u64,
+    #[command(flatten)]
+    machine: super::vm::MachineArgs,
     /// The host's answers to `custom`, in call order, comma-separated: ok:VALUE:GAS or
     /// error:CODE (docs/spec/vm.md VM-7.2).
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
@@ -98,19 +89,10 @@ pub(crate) struct MachineArgs {
 
 impl MachineArgs {
     fn load(&self) -> anyhow::Result<(Arc<Setup>, Snapshot)> {
-        let program = super::vm::load(&self.program)?;
-        let mut memory = self.memory.clone();
-        if let Some(size) = self.memory_size {
-            if size < memory.len() {
-                bail!("--memory gives {} cells but --memory-size is {size}", memory.len());
-            }
-            if size > vm::MAX_MEMORY_CELLS {
-                bail!("--memory-size {size} exceeds the VM's limit of {} cells", vm::MAX_MEMORY_CELLS);
-            }
-            memory.resize(size, 0);
-        }
+        let program = super::vm::load(&self.machine.program)?;
+        let memory = self.machine.initial_memory()?;
         let answers = self.host.iter().map(|a| parse_answer(a)).collect::<anyhow::Result<Vec<_>>>()?;
-        let snapshot = Snapshot::start(memory, self.gas)?;
+        let snapshot = Snapshot::start(memory, self.machine.gas)?;
         Ok((Arc::new(Setup::new(program, &answers)), snapshot))
     }
 }

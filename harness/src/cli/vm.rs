@@ -46,10 +46,11 @@ pub(crate) enum VmCommand {
     },
 }
 
+/// A program, its initial memory and its gas limit: what `orsma vm run` and `orsma refute` run.
 #[derive(Debug, Args)]
-pub(crate) struct RunArgs {
+pub(crate) struct MachineArgs {
     /// The program, as assembly or bytecode.
-    program: PathBuf,
+    pub(crate) program: PathBuf,
     /// Initial memory cells, comma-separated (e.g. --memory 20,0,-3).
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     memory: Vec<i64>,
@@ -59,7 +60,30 @@ pub(crate) struct RunArgs {
     memory_size: Option<usize>,
     /// The gas limit.
     #[arg(long, default_value_t = 100_000_000)]
-    gas: u64,
+    pub(crate) gas: u64,
+}
+
+impl MachineArgs {
+    /// The initial memory: the cells given, padded with zeros to --memory-size.
+    pub(crate) fn initial_memory(&self) -> anyhow::Result<Vec<i64>> {
+        let mut memory = self.memory.clone();
+        if let Some(size) = self.memory_size {
+            if size < memory.len() {
+                bail!("--memory gives {} cells but --memory-size is {size}", memory.len());
+            }
+            if size > vm::MAX_MEMORY_CELLS {
+                bail!("--memory-size {size} exceeds the VM's limit of {} cells", vm::MAX_MEMORY_CELLS);
+            }
+            memory.resize(size, 0);
+        }
+        Ok(memory)
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    #[command(flatten)]
+    machine: MachineArgs,
     /// Print every step as it runs: ip, instruction, registers, stack depth and gas left
     /// (with --json, one JSON object per step, each on its own line, before the result).
     #[arg(long)]
@@ -106,19 +130,10 @@ pub(crate) fn load(path: &Path) -> anyhow::Result<Program> {
 }
 
 fn run_program(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let program = load(&args.program)?;
-    let mut memory = args.memory.clone();
-    if let Some(size) = args.memory_size {
-        if size < memory.len() {
-            bail!("--memory gives {} cells but --memory-size is {size}", memory.len());
-        }
-        if size > vm::MAX_MEMORY_CELLS {
-            bail!("--memory-size {size} exceeds the VM's limit of {} cells", vm::MAX_MEMORY_CELLS);
-        }
-        memory.resize(size, 0);
-    }
+    let program = load(&args.machine.program)?;
+    let memory = args.machine.initial_memory()?;
     let initial = memory.clone();
-    let mut machine = Machine::new(memory, args.gas)?;
+    let mut machine = Machine::new(memory, args.machine.gas)?;
     if args.trace {
         // Steps are printed as they happen, so a long run needs no memory for its trace.
         let stdout = std::io::stdout();
@@ -143,7 +158,7 @@ fn run_program(args: &RunArgs) -> anyhow::Result<ExitCode> {
         });
         outln!("{out}");
     } else {
-        outln!("program   {} ({} instructions, hash {})", args.program.display(), program.len(), program.hash());
+        outln!("program   {} ({} instructions, hash {})", args.machine.program.display(), program.len(), program.hash());
         outln!("outcome   {}", describe(machine.outcome));
         outln!("gas       {} used of {}", machine.gas_used(), machine.gas_limit);
         outln!("steps     {}", machine.steps);
