@@ -28,7 +28,7 @@ pub(crate) enum RefuteCommand {
     /// Example: orsma refute commit impl/vm/programs/fib.asm --memory-size 20 --at 0,10,100
     Commit {
         #[command(flatten)]
-        machine: MachineArgs,
+        machine: SetupArgs,
         /// Step counts, comma-separated.
         #[arg(long, value_delimiter = ',', required = true)]
         at: Vec<u64>,
@@ -44,7 +44,7 @@ pub(crate) enum RefuteCommand {
     /// Example: orsma refute prove impl/vm/programs/fib.asm --memory-size 20 --at 57 --out step57.proof
     Prove {
         #[command(flatten)]
-        machine: MachineArgs,
+        machine: SetupArgs,
         /// The step to prove.
         #[arg(long)]
         at: u64,
@@ -78,7 +78,7 @@ pub(crate) enum RefuteCommand {
 
 /// The machine a command works on: program, memory, gas and host answers.
 #[derive(Debug, Args)]
-pub(crate) struct MachineArgs {
+pub(crate) struct SetupArgs {
     #[command(flatten)]
     machine: super::vm::MachineArgs,
     /// The host's answers to `custom`, in call order, comma-separated: ok:VALUE:GAS or
@@ -87,7 +87,7 @@ pub(crate) struct MachineArgs {
     host: Vec<String>,
 }
 
-impl MachineArgs {
+impl SetupArgs {
     fn load(&self) -> anyhow::Result<(Arc<Setup>, Snapshot)> {
         let program = super::vm::load(&self.machine.program)?;
         let memory = self.machine.initial_memory()?;
@@ -112,7 +112,7 @@ fn parse_answer(text: &str) -> anyhow::Result<Result<HostReturn, HostError>> {
 #[derive(Debug, Args)]
 pub(crate) struct DisputeArgs {
     #[command(flatten)]
-    machine: MachineArgs,
+    machine: SetupArgs,
     /// The number of steps N the claim is about. Defaults to the run's length (it must end
     /// within 10^10 steps).
     #[arg(long)]
@@ -146,7 +146,7 @@ pub(crate) fn run(command: RefuteCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn commit(machine: &MachineArgs, at: &[u64], as_json: bool) -> anyhow::Result<ExitCode> {
+fn commit(machine: &SetupArgs, at: &[u64], as_json: bool) -> anyhow::Result<ExitCode> {
     let (setup, start) = machine.load()?;
     let mut trace = VmTrace::new(setup.clone(), start, 1 << 20);
     for &n in at {
@@ -165,7 +165,7 @@ fn commit(machine: &MachineArgs, at: &[u64], as_json: bool) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-fn prove(machine: &MachineArgs, at: u64, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+fn prove(machine: &SetupArgs, at: u64, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let (setup, start) = machine.load()?;
     let mut trace = VmTrace::new(setup.clone(), start, 1 << 20);
     let proof = trace.proof_at(at);

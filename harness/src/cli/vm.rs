@@ -158,7 +158,12 @@ fn run_program(args: &RunArgs) -> anyhow::Result<ExitCode> {
         });
         outln!("{out}");
     } else {
-        outln!("program   {} ({} instructions, hash {})", args.machine.program.display(), program.len(), program.hash());
+        outln!(
+            "program   {} ({} instructions, hash {})",
+            args.machine.program.display(),
+            program.len(),
+            program.hash()
+        );
         outln!("outcome   {}", describe(machine.outcome));
         outln!("gas       {} used of {}", machine.gas_used(), machine.gas_limit);
         outln!("steps     {}", machine.steps);
