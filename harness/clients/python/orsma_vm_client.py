@@ -11,6 +11,10 @@ This file was written from four documents and nothing else:
 It exists to show that those documents are enough to build a client that
 `orsma conformance` passes. It uses only the Python 3.11 standard library.
 
+The refute suite (state commitments, step proofs, the dissection game) is in
+orsma_refute.py next to this file, written from docs/spec/refutation.md,
+docs/spec/encoding.md and docs/spec/vectors.md §6; `run` hands refute cases to it.
+
 Usage:
     orsma_vm_client.py [--bug MNEMONIC]                          long-lived mode (CP-1)
     orsma_vm_client.py [--bug MNEMONIC] REQUEST_FILE RESPONSE_FILE  one-shot mode (CP-5)
@@ -30,8 +34,11 @@ import json
 import re
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree when importing the module below
+import orsma_refute  # noqa: E402 - the refute suite (refutation.md), in the file next to this one
+
 PROTOCOL = "orsma-client/1"
-CLIENT_INFO = {"name": "orsma-python-example", "version": "1.0.0"}
+CLIENT_INFO = {"name": "orsma-python-example", "version": "1.1.0"}
 
 # --- Limits (VM-1) --------------------------------------------------------------
 
@@ -184,11 +191,13 @@ def _plus_one(fn):
     return lambda *args: s64(fn(*args) + 1)
 
 
-def decode(code, bug=None):
+def decode(code, bug=None, spans=None):
     """Decode bytecode strictly (VM-4.1) into a list of instruction tuples.
 
     Errors are checked in the order the bytes are read, front to back, so the
-    first error met is the one reported.
+    first error met is the one reported. If `spans` is a list, the (start, end)
+    byte range of each instruction is appended to it (the refute suite hashes
+    each instruction's encoding, refutation.md RF-2.3).
     """
     n = len(code)
     # bad_magic covers inputs shorter than four bytes too.
@@ -237,6 +246,9 @@ def decode(code, bug=None):
     for _ in range(count):
         if pos >= n:
             raise DecodeError("unexpected_end")
+        if spans is not None and prog:
+            spans.append((start, pos))
+        start = pos
         op = code[pos]
         pos += 1
         if 0x20 <= op <= 0x32 or 0x40 <= op <= 0x52:
@@ -295,6 +307,8 @@ def decode(code, bug=None):
             raise DecodeError("invalid_opcode")
     if pos != n:
         raise DecodeError("trailing_bytes")
+    if spans is not None and prog:
+        spans.append((start, pos))
     return prog
 
 
@@ -541,6 +555,9 @@ def run_case(params, bug):
     if not isinstance(trace_wanted, bool):
         raise InvalidParams("params.trace: expected a boolean")
     suite = case.get("suite")
+    if suite == "refute":
+        # vectors.md §6: no steps, `trace` is always false, the result is just `post`.
+        return orsma_refute.run_case(sys.modules[__name__], case)
     if suite != "vm":
         raise Unsupported(f"suite `{suite}` is not supported")
     bytecode, size, init, gas_limit, script = parse_config(case.get("config"))
@@ -646,7 +663,7 @@ def handle_line(line, bug):
             if params.get("protocol") != PROTOCOL:  # CP-3.1
                 raise InvalidParams(f"protocol {params.get('protocol')!r} is not {PROTOCOL}")
             result = {"protocol": PROTOCOL, "client": CLIENT_INFO,
-                      "suites": {"vm": ["*"]}, "capabilities": ["trace"]}
+                      "suites": {"vm": ["*"], "refute": ["*"]}, "capabilities": ["trace"]}
             return {"jsonrpc": "2.0", "id": rid, "result": result}, False
         if method == "run":
             return {"jsonrpc": "2.0", "id": rid, "result": run_case(params, bug)}, False
