@@ -17,13 +17,17 @@ lint:
 fmt:
     cargo fmt --all
 
-# Run benchmarks; `just bench vm` runs only the VM interpreter benches. Medians go to docs/performance.md by hand.
+# Run benchmarks; `just bench vm` runs only the VM interpreter benches, `just bench proof` the one-step proof
+# benches, `just bench dispute` the dispute game benches.
+# Medians go to docs/performance.md by hand.
 bench CRATE="":
     #!/usr/bin/env bash
     set -euo pipefail
     case "{{CRATE}}" in
       "") cargo bench --workspace ;;
       vm) cargo bench -p orsma-vm --bench interp ;;
+      proof) cargo bench -p orsma-vm --bench proof ;;
+      dispute) cargo bench -p orsma-rollup --bench dispute ;;
       harness) cargo bench -p orsma-harness --bench conformance ;;
       *) cargo bench -p "orsma-{{CRATE}}" ;;
     esac

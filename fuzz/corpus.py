@@ -8,6 +8,8 @@
   when that fails);
 - vm_exec: for each distinct bytecode, `00 <len: u16 little-endian> <bytecode>` (the target's
   raw mode with default run parameters; see fuzz/fuzz_targets/vm_exec.rs);
+- vm_step_proof: the same files as vm_exec (its raw mode reads them the same way, and proves
+  step 0 of the run; see fuzz/fuzz_targets/vm_step_proof.rs);
 - vm_asm: each distinct `asm` text, and the example programs in impl/vm/programs.
 
 Files are named by the SHA-1 of their contents, as libFuzzer names its own, so reruns add
@@ -79,7 +81,7 @@ def main():
     args = parser.parse_args()
 
     index = json.loads((args.vectors / "index.json").read_text())
-    dirs = {t: args.out / t for t in ("vector_parse", "vm_exec", "vm_asm")}
+    dirs = {t: args.out / t for t in ("vector_parse", "vm_exec", "vm_asm", "vm_step_proof")}
     stamp = args.out / ".vectors-root-hash"
     wanted = index["root_hash"] + ("" if args.no_json else " +json")
     fresh = stamp.exists() and stamp.read_text() == wanted and all(d.is_dir() for d in dirs.values())
@@ -98,7 +100,9 @@ def main():
         if bytecode is None:
             print(f"warning: no bytecode line in {entry['path']}", file=sys.stderr)
         elif len(bytecode) <= 0xFFFF:
-            added["vm_exec"] += write(dirs["vm_exec"], b"\x00" + len(bytecode).to_bytes(2, "little") + bytecode)
+            seed = b"\x00" + len(bytecode).to_bytes(2, "little") + bytecode
+            added["vm_exec"] += write(dirs["vm_exec"], seed)
+            added["vm_step_proof"] += write(dirs["vm_step_proof"], seed)
         if asm is not None:
             added["vm_asm"] += write(dirs["vm_asm"], asm.encode())
     # The hand-written example programs, with their comments and labels.
