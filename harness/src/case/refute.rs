@@ -24,6 +24,9 @@ pub const MAX_COMMITMENTS: usize = 256;
 /// The most bytes of a proof in a `verify` case (far above any honest proof).
 pub const MAX_PROOF_BYTES: usize = 1 << 20;
 
+/// The largest memory of a refute case, in cells (VEC-6.1).
+pub const MAX_MEMORY_CELLS: u64 = 1 << 12;
+
 /// The largest dissection degree (`rollup::dispute::MAX_DEGREE`, DG-2).
 pub const MAX_DEGREE: u64 = 256;
 
@@ -933,6 +936,14 @@ fn check_step_proof_kinds(config: &StepProofConfig, post: &StepProofPost) -> Res
 /// The VM a refute case runs must decode: refutation is about runs, not about the decoder.
 fn check_vm(vm: &VmConfig) -> Result<(), CaseError> {
     vm.check()?;
+    // Every commitment hashes the whole memory, and a game asks for many: the limit keeps a
+    // case's cost bounded (VEC-6.1).
+    if vm.memory.size.0 > MAX_MEMORY_CELLS {
+        return Err(CaseError::Invalid(format!(
+            "config.vm.memory.size is {}, above the refute suite's limit of {MAX_MEMORY_CELLS} cells",
+            vm.memory.size.0
+        )));
+    }
     ::vm::Program::decode(&vm.program.bytecode.0).map(|_| ()).map_err(|e| {
         CaseError::Invalid(format!("config.vm.program does not decode ({e}); a refute case runs a program"))
     })

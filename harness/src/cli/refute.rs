@@ -205,20 +205,18 @@ fn verify(pre: &Hash32, path: &PathBuf) -> anyhow::Result<ExitCode> {
 
 /// The instruction a proof's step runs and the header fields it changes.
 fn describe_step(proof: &StepProof) -> String {
-    let instr = proof
-        .instr
-        .as_ref()
-        .and_then(|w| vm::bytecode::decode_instr(&w.bytes).ok())
-        .map_or_else(|| "(no instruction)".to_owned(), |i: Instr| i.to_string());
+    let state = &proof.state;
+    let instr = match (state.outcome(), &proof.instr) {
+        (Ok(Some(outcome)), _) => format!("(the run has ended: {})", super::vm::describe(Some(outcome))),
+        (_, Some(w)) => vm::bytecode::decode_instr(&w.bytes)
+            .map_or_else(|e| format!("(undecodable: {e})"), |i: Instr| format!("`{i}`")),
+        (_, None) => "(outside the program)".to_owned(),
+    };
     let changes = match verify_header_step(proof) {
-        Ok(post) => diff(&proof.state, &post).join(", "),
+        Ok(post) => diff(state, &post).join(", "),
         Err(e) => format!("invalid: {e}"),
     };
-    format!(
-        "ip {} `{instr}`; {}",
-        proof.state.ip,
-        if changes.is_empty() { "changes nothing".to_owned() } else { changes }
-    )
+    format!("ip {} {instr}; {}", state.ip, if changes.is_empty() { "changes nothing".to_owned() } else { changes })
 }
 
 /// The header's fields as (name, value) pairs, in encoding order.
@@ -321,8 +319,8 @@ impl Player<StepProof> for Recorder<'_> {
                 let (a, b) = (boundaries.get(i).copied().unwrap_or(0), boundaries.get(i + 1).copied().unwrap_or(0));
                 format!("{}: chooses segment {segment}, steps ({a}, {b}]", self.role)
             }
-            (Some(Input::Step { proof, .. }), _) => {
-                format!("{}: proves step {} ({} bytes)", self.role, proof.state.steps, proof.encoded_len())
+            (Some(Input::Step { proof, .. }), Output::AwaitStep { step, .. }) => {
+                format!("{}: proves step {step} ({} bytes)", self.role, proof.encoded_len())
             }
             (Some(Input::Tick { now }), _) => format!("{}: ticks to {now}", self.role),
             (None, _) => format!("{}: stays silent", self.role),
@@ -361,6 +359,11 @@ fn dispute(args: &DisputeArgs) -> anyhow::Result<ExitCode> {
         bail!("a dispute is about at least one step (--steps ≥ 1; the program ends at once)");
     }
 
+    if let Some(j) = args.defender.strip_prefix("lies-from:").and_then(|j| j.parse::<u64>().ok())
+        && !(1..=steps).contains(&j)
+    {
+        bail!("--defender lies-from:{j} must lie at a step from 1 to {steps} (the claim's step), or it is honest");
+    }
     spinner.set_message(format!("playing a {steps}-step dispute"));
     let (mut defender_player, mut defender_trace) = defender(&args.defender, reference.clone())?;
     let claim = defender_trace.commitment(steps);
@@ -394,7 +397,7 @@ fn dispute(args: &DisputeArgs) -> anyhow::Result<ExitCode> {
             "disputed_instruction": disputed.as_ref().map(|(_, p)| describe_step(p)),
             "rounds": verdict.rounds,
             "bytes": verdict.bytes,
-            "replay": {"winner": replayed.winner.to_string(), "bytes": replayed.bytes, "steps": replayed.steps_run},
+            "replay": {"winner": replayed.winner.to_string(), "bytes": replayed.bytes, "steps": replayed.steps_run, "agrees": replayed.winner == verdict.winner},
             "transcript": if args.transcript { json!(moves) } else { json!(null) },
             "seconds": elapsed.as_secs_f64(),
         });
@@ -412,17 +415,21 @@ fn dispute(args: &DisputeArgs) -> anyhow::Result<ExitCode> {
         outln!("disputed  step {step}: {}", describe_step(proof));
     }
     outln!(
-        "cost      {} rounds, {} bytes exchanged (k = {}); replay re-executes {} steps over {} bytes of state and agrees: {} wins",
+        "cost      {} rounds, {} bytes exchanged (k = {}); replay re-executes {} steps over {} bytes of state",
         verdict.rounds,
         verdict.bytes,
         args.degree,
         replayed.steps_run,
         replayed.bytes,
-        replayed.winner
     );
+    let agree = if replayed.winner == verdict.winner { "agrees" } else { "disagrees" };
+    outln!("replay    {} wins: it {agree} with the game", replayed.winner);
     outln!("time      {:.2?} (checkpoints every {} steps)", elapsed, args.interval);
-    if replayed.winner != verdict.winner && !matches!(verdict.reason, Reason::Timeout { .. }) {
-        bail!("the game and replay disagree: a bug in orsma");
+    // RF-6.1: with an honest party who plays to the end, the game's verdict is replay's. A
+    // game between two dishonest parties, or one lost on time, promises nothing.
+    let honest = args.defender == "honest" || args.challenger == "honest";
+    if honest && replayed.winner != verdict.winner && !matches!(verdict.reason, Reason::Timeout { .. }) {
+        bail!("the game and replay disagree although a party was honest: a bug in orsma");
     }
     Ok(code)
 }

@@ -210,7 +210,7 @@ impl<W: Write> Tracer for StepPrinter<W> {
     }
 }
 
-fn describe(outcome: Option<Outcome>) -> String {
+pub(crate) fn describe(outcome: Option<Outcome>) -> String {
     match outcome {
         Some(Outcome::Halted { value }) => format!("halted with {value}"),
         Some(Outcome::Reverted { value }) => format!("reverted with {value}"),

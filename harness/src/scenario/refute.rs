@@ -262,6 +262,8 @@ impl RefuteScenario {
                 case!(StepProof, config, post)
             }
             Ask::Verify(at, kind) => {
+                // The same limits a prove case has, before the reference runs anything.
+                StepProofConfig::Prove { vm: vm.clone(), at: Uint(*at) }.check().map_err(invalid)?;
                 let (pre, post, proof) = reference::prove(&vm, *at).map_err(refused)?;
                 let (pre, bytes) = match kind {
                     None => (pre, proof.encode()),
@@ -399,7 +401,10 @@ impl Expectation {
             E::PointsPerDissection(n) => {
                 let post = game()?;
                 let bad = post.transcript.iter().find_map(|m| match m {
-                    Move::Dissect(d) if d.points.len() != *n && d.hi.0 - d.lo.0 > *n as u64 => Some(d.points.len()),
+                    // A client's transcript may have `lo > hi`; that is a failed expectation, not a panic.
+                    Move::Dissect(d) if d.points.len() != *n && d.hi.0.saturating_sub(d.lo.0) > *n as u64 => {
+                        Some(d.points.len())
+                    }
                     _ => None,
                 });
                 if let Some(got) = bad {

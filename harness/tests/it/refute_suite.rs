@@ -61,8 +61,15 @@ fn every_tampered_proof_is_rejected_with_its_kinds_error_and_every_untampered_on
                 // A scenario may verify a tampered proof without the tag; its description says so.
                 assert!(case.tags.iter().any(|t| t == "scenario"), "{}: an untampered proof gives {post:?}", case.id);
             }
-            (StepProofConfig::Prove { .. }, StepProofPost::Proven { pre, post, proof }, _) => {
-                // Independently of the vector: the proof decodes and verifies to `post`.
+            (StepProofConfig::Prove { vm: config, at }, StepProofPost::Proven { pre, post, proof }, _) => {
+                // `pre` and `post` are the commitments of the states the fast interpreter
+                // reaches after `at` and `at + 1` steps, a second implementation of the step
+                // the proof's verifier runs; the proof decodes and verifies to `post`.
+                let (setup, mut snapshot) = harness::reference::refute::start_of(config).expect("a valid start");
+                snapshot.run_steps(&setup, at.0);
+                assert_eq!(snapshot.commitment(&setup), pre.0, "{}: pre", case.id);
+                snapshot.run_steps(&setup, 1);
+                assert_eq!(snapshot.commitment(&setup), post.0, "{}: post", case.id);
                 let decoded = vm::proof::StepProof::decode(&proof.0).expect("a canonical proof decodes");
                 assert_eq!(vm::proof::verify_step(&pre.0, &decoded), Ok(post.0), "{}", case.id);
                 assert_eq!(decoded.encode(), proof.0, "{}: the proof is canonical", case.id);

@@ -32,6 +32,9 @@ impl StepVerifier for VmVerifier {
     }
 }
 
+/// The most snapshots a [`VmTrace`] keeps (see [`VmTrace::snapshot`]).
+pub const MAX_CHECKPOINTS: usize = 256;
+
 /// What a [`VmTrace`] has done so far.
 #[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
 pub struct TraceStats {
@@ -41,7 +44,7 @@ pub struct TraceStats {
     pub commitments: u64,
     /// Proofs built.
     pub proofs: u64,
-    /// Checkpoints kept.
+    /// Checkpoints taken (including those later dropped to stay within [`MAX_CHECKPOINTS`]).
     pub checkpoints: u64,
 }
 
@@ -84,6 +87,12 @@ impl VmTrace {
         self.stats
     }
 
+    /// How many snapshots the trace holds now (at most [`MAX_CHECKPOINTS`]), and the interval
+    /// between them.
+    pub fn checkpoints(&self) -> (usize, u64) {
+        (self.checkpoints.len(), self.interval)
+    }
+
     /// The state after `step` steps.
     pub fn snapshot(&mut self, step: u64) -> Snapshot {
         let (base, mut snapshot) = match self.cursor.take() {
@@ -116,9 +125,12 @@ impl VmTrace {
     }
 
     /// The latest checkpoint at or before `step` and its step, adding checkpoints as far as needed.
+    ///
+    /// At most [`MAX_CHECKPOINTS`] are kept: when the list is full, every other one is dropped
+    /// and the interval doubles, so memory stays bounded whatever the run's length and size,
+    /// at the price of longer replays.
     fn checkpoint_at_or_before(&mut self, step: u64) -> (u64, Snapshot) {
-        let wanted = step / self.interval;
-        while (self.checkpoints.len() as u64) <= wanted {
+        while (self.checkpoints.len() as u64) <= step / self.interval {
             let last = self.checkpoints.last().unwrap_or(&self.start);
             if last.machine.outcome.is_some() {
                 // An ended run stays as it is: its last checkpoint serves every later step.
@@ -126,9 +138,16 @@ impl VmTrace {
             }
             let mut next = last.clone();
             self.stats.steps_run += advance(&self.setup, &mut next, self.interval);
+            if self.checkpoints.len() >= MAX_CHECKPOINTS {
+                self.checkpoints = std::mem::take(&mut self.checkpoints).into_iter().step_by(2).collect();
+                // `next` is at `MAX_CHECKPOINTS` old intervals, which is `MAX_CHECKPOINTS / 2`
+                // new ones: exactly the next checkpoint of the thinned list.
+                self.interval = self.interval.saturating_mul(2);
+            }
             self.checkpoints.push(next);
             self.stats.checkpoints += 1;
         }
+        let wanted = step / self.interval;
         let index = wanted.min(self.checkpoints.len() as u64 - 1);
         let snapshot = usize::try_from(index).ok().and_then(|i| self.checkpoints.get(i)).unwrap_or(&self.start);
         (index * self.interval, snapshot.clone())

@@ -72,7 +72,8 @@ pub enum PlayError {
 /// Plays `game` to its verdict between `defender` and `challenger`.
 ///
 /// Each turn, the driver asks the party to move for a response at tick `now + 1` (time
-/// advances by one tick per move). A response that is rejected, or that does not end the turn
+/// advances by one tick per move), and stamps the move with that tick whatever the player
+/// wrote: the environment owns the clock. A response that is rejected, or that does not end the turn
 /// (a player's own `Tick`), uses one of [`MAX_ATTEMPTS_PER_TURN`] attempts. A party that stays
 /// silent, or uses up its attempts, is treated as silent: the driver ticks to one past its
 /// deadline, which resolves the game by timeout. An already resolved game returns its verdict.
@@ -101,7 +102,13 @@ where
             None
         };
         match response {
-            Some(input) => {
+            Some(mut input) => {
+                // Time comes from the environment, never from the mover (DG-7): whatever tick
+                // the player wrote, the move happens now.
+                match &mut input {
+                    Input::Dissect { at, .. } | Input::Choose { at, .. } | Input::Step { at, .. } => *at = now,
+                    Input::Tick { .. } => {}
+                }
                 let moves_before = game.stats().moves;
                 // A rejected move changes nothing; it only uses an attempt.
                 let accepted = game.apply(input).is_ok();

@@ -67,6 +67,21 @@ fn checkpointed_commitments_equal_plain_stepping() {
 }
 
 #[test]
+fn a_trace_keeps_a_bounded_number_of_checkpoints() {
+    let n = length();
+    // One checkpoint per step would be 2403; the trace thins them to stay within the bound.
+    let mut t = trace(1);
+    for step in [n, 1, 700, 2, n - 1, 1999] {
+        assert_eq!(t.commitment_at(step), direct(step), "step {step}");
+    }
+    let stats = t.stats();
+    assert!(stats.checkpoints > rollup::vm_dispute::MAX_CHECKPOINTS as u64, "{stats:?}");
+    let (kept, interval) = t.checkpoints();
+    assert!(kept <= rollup::vm_dispute::MAX_CHECKPOINTS, "{kept} kept");
+    assert!(interval >= 8 && u64::try_from(kept).is_ok_and(|k| (k - 1) * interval <= n), "{kept} every {interval}");
+}
+
+#[test]
 fn an_honest_challenger_finds_the_first_wrong_step() {
     let n = length();
     for k in [2, 3, 8, 40] {

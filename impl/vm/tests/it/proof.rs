@@ -118,6 +118,10 @@ fn every_trap_proves_and_verifies() {
         ("custom 1", vec![], 5, vec![Ok(HostReturn { value: 1, gas: 0 })]),
         ("li r0, 1\nhalt r0", vec![], 100, vec![]),
         ("li r0, -1\nrevert r0", vec![], 100, vec![]),
+        // `call` on a full stack, a pop of the last slot (1023), and `ret` to a negative address.
+        ("f: call f", vec![], 100_000, vec![]),
+        ("li r1, 1024\nloop: push r1\nsubi r1, r1, 1\njnz r1, loop\npop r0\npop r2\nhalt r0", vec![], 100_000, vec![]),
+        ("li r0, -5\npush r0\nret", vec![], 100, vec![]),
     ];
     for (source, memory, gas, answers) in cases {
         let setup = setup(source, answers);
