@@ -151,3 +151,30 @@ pub(crate) fn answers(answers: &[Answer]) -> Vec<Result<HostReturn, HostError>> 
         })
         .collect()
 }
+
+/// The largest gas limit a VM target gives a run, so every input ends quickly.
+pub(crate) const GAS_CAP: u64 = 100_000;
+
+/// A gas limit for a run.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+pub(crate) enum Gas {
+    Cap,
+    /// Small limits end runs mid-block (where block metering must agree with step metering)
+    /// or in an `out_of_gas` trap after a few steps.
+    Small(u8),
+    Medium(u16),
+    /// Reduced modulo `GAS_CAP + 1`.
+    Any(u32),
+}
+
+impl Gas {
+    /// The limit, at most [`GAS_CAP`].
+    pub(crate) fn limit(self) -> u64 {
+        match self {
+            Gas::Cap => GAS_CAP,
+            Gas::Small(g) => u64::from(g),
+            Gas::Medium(g) => u64::from(g),
+            Gas::Any(g) => u64::from(g) % (GAS_CAP + 1),
+        }
+    }
+}

@@ -18,10 +18,9 @@ use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use vm::{HostError, HostReturn, Machine, Program, ScriptedHost, TraceStep};
 
-use crate::ops::{Answer, Imm, Op};
+use crate::ops::{Answer, Gas, Imm, Op};
 
 /// The most gas a run gets; bounds the steps of a run, so of an execution.
-const GAS_CAP: u64 = 100_000;
 /// The most memory cells.
 const MEMORY_CAP: usize = 64;
 /// The most instructions of a structured program.
@@ -81,24 +80,9 @@ struct Params {
     answers: Vec<Answer>,
 }
 
-#[derive(Arbitrary, Debug)]
-enum Gas {
-    Cap,
-    /// Small limits end runs mid-block, where block metering must agree with step metering.
-    Small(u8),
-    Medium(u16),
-    /// Reduced modulo `GAS_CAP + 1`.
-    Any(u32),
-}
-
 impl Params {
     fn gas_limit(&self) -> u64 {
-        match self.gas {
-            Gas::Cap => GAS_CAP,
-            Gas::Small(g) => u64::from(g),
-            Gas::Medium(g) => u64::from(g),
-            Gas::Any(g) => u64::from(g) % (GAS_CAP + 1),
-        }
+        self.gas.limit()
     }
 
     fn memory(&self) -> Vec<i64> {

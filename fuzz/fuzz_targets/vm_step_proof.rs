@@ -24,10 +24,9 @@ use primitives::Hash32;
 use vm::proof::{Setup, Snapshot, StepProof, prove_step, verify_header_step, verify_step};
 use vm::{HostError, HostReturn, Program};
 
-use crate::ops::{Answer, Imm, Op};
+use crate::ops::{Answer, GAS_CAP, Gas, Imm, Op};
 
 /// The most gas a run gets; bounds the steps of a run.
-const GAS_CAP: u64 = 100_000;
 /// The memory size of empty params.
 const MEMORY_DEFAULT: usize = 64;
 /// The most memory cells: enough for audit paths of 10 hashes and for every tree shape
@@ -112,24 +111,9 @@ enum Step {
     BeforeEnd(u8),
 }
 
-#[derive(Arbitrary, Debug)]
-enum Gas {
-    Cap,
-    /// Small limits end runs in an `out_of_gas` trap after a few steps.
-    Small(u8),
-    Medium(u16),
-    /// Reduced modulo `GAS_CAP + 1`.
-    Any(u32),
-}
-
 impl Params {
     fn gas_limit(&self) -> u64 {
-        match self.gas {
-            Gas::Cap => GAS_CAP,
-            Gas::Small(g) => u64::from(g),
-            Gas::Medium(g) => u64::from(g),
-            Gas::Any(g) => u64::from(g) % (GAS_CAP + 1),
-        }
+        self.gas.limit()
     }
 
     fn memory(&self) -> Vec<i64> {

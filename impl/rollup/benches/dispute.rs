@@ -10,7 +10,6 @@
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,6 +20,11 @@ use rollup::dispute::{Game, GameConfig, Party, Reason, Verdict};
 use rollup::vm_dispute::{VmTrace, VmVerifier};
 use vm::proof::{Setup, Snapshot, StepProof};
 use vm::{Machine, NoHost, Outcome, Program};
+
+#[path = "../../vm/benches/support/mod.rs"]
+mod support;
+
+use support::{criterion_dir, filename_safe, fmt_ns};
 
 /// The counted loop: `1 + 2·n + 1` steps for `memory[0] = n`.
 const COUNT: &str = include_str!("../../vm/programs/count.asm");
@@ -213,32 +217,6 @@ fn report(exec_steps: u64, warm: &[(String, Verdict)]) {
         };
         println!("| {key} | {} | {} | {} | {} |", verdict.rounds, verdict.bytes, fmt_ns(cold), fmt_ns(warm));
     }
-}
-
-/// Criterion's directory name for a benchmark id.
-fn filename_safe(id: &str) -> String {
-    id.chars().map(|c| if "?\"/\\*<>:|^".contains(c) { '_' } else { c }).collect()
-}
-
-fn fmt_ns(ns: f64) -> String {
-    if ns >= 1e6 {
-        format!("{:.2} ms", ns / 1e6)
-    } else if ns >= 1e3 {
-        format!("{:.2} µs", ns / 1e3)
-    } else {
-        format!("{ns:.0} ns")
-    }
-}
-
-fn criterion_dir() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return Some(PathBuf::from(home));
-    }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Some(PathBuf::from(target).join("criterion"));
-    }
-    // The bench runs as target/<profile>/deps/<name>-<hash>.
-    Some(std::env::current_exe().ok()?.ancestors().nth(3)?.join("criterion"))
 }
 
 fn main() {

@@ -8,11 +8,14 @@
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use vm::{Machine, NoHost, Outcome, Program, TraceStep};
+
+mod support;
+
+use support::{criterion_dir, fmt_ns};
 
 const COUNT_N: i64 = 100_000_000;
 const FIB_N: i64 = 30;
@@ -223,21 +226,6 @@ fn report(rows: &[(&str, &str, u64, &[&str])]) {
             vs.join(", ")
         );
     }
-}
-
-fn fmt_ns(ns: f64) -> String {
-    if ns >= 1e6 { format!("{:.2} ms", ns / 1e6) } else { format!("{:.1} µs", ns / 1e3) }
-}
-
-fn criterion_dir() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return Some(PathBuf::from(home));
-    }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Some(PathBuf::from(target).join("criterion"));
-    }
-    // The bench runs as target/<profile>/deps/<name>-<hash>.
-    Some(std::env::current_exe().ok()?.ancestors().nth(3)?.join("criterion"))
 }
 
 fn main() {

@@ -10,7 +10,6 @@
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
@@ -18,6 +17,10 @@ use primitives::Hash32;
 use primitives::merkle::{root_and_path, root_from_path};
 use vm::proof::{Setup, Snapshot, StepProof, cell_leaf, prove_step, verify_step};
 use vm::{HostError, HostReturn, Machine, NoHost, Outcome, Program, ScriptedHost, Trap};
+
+mod support;
+
+use support::{criterion_dir, filename_safe, fmt_ns};
 
 /// The counted loop runs `2 · COUNT_N + 2` steps (as in `interp.rs`).
 const COUNT_N: i64 = 100_000_000;
@@ -376,32 +379,6 @@ fn report(proved: &[Proved], prove_rows: &[(String, u64)], root_rows: &[(String,
             println!("| {name} | {} | {:.0} | {:.3}x |", fmt_ns(ns), exec_steps as f64 / ns * 1e3, ns / run);
         }
     }
-}
-
-/// Criterion's directory name for a benchmark id.
-fn filename_safe(id: &str) -> String {
-    id.chars().map(|c| if "?\"/\\*<>:|^".contains(c) { '_' } else { c }).collect()
-}
-
-fn fmt_ns(ns: f64) -> String {
-    if ns >= 1e6 {
-        format!("{:.2} ms", ns / 1e6)
-    } else if ns >= 1e3 {
-        format!("{:.2} µs", ns / 1e3)
-    } else {
-        format!("{ns:.0} ns")
-    }
-}
-
-fn criterion_dir() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return Some(PathBuf::from(home));
-    }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Some(PathBuf::from(target).join("criterion"));
-    }
-    // The bench runs as target/<profile>/deps/<name>-<hash>.
-    Some(std::env::current_exe().ok()?.ancestors().nth(3)?.join("criterion"))
 }
 
 fn main() {
