@@ -62,6 +62,17 @@ def program_fields(text):
     return bytecode, asm
 
 
+def proof_fields(text):
+    """The `pre` and `proof` of a refute verify vector, as bytes (None when absent)."""
+    fields = {}
+    for line in text.splitlines():
+        for key in ("pre", "proof"):
+            prefix = f"  {key}: '0x"
+            if line.startswith(prefix) and line.endswith("'"):
+                fields[key] = bytes.fromhex(line[len(prefix):-1])
+    return fields.get("pre"), fields.get("proof")
+
+
 def write(directory, data):
     """Writes data under its SHA-1; returns whether the file is new."""
     path = directory / hashlib.sha1(data).hexdigest()
@@ -107,6 +118,11 @@ def main():
             added["vm_step_proof"] += write(dirs["vm_step_proof"], seed)
         if asm is not None:
             added["vm_asm"] += write(dirs["vm_asm"], asm.encode())
+        # A refute verify case's commitment and proof bytes, as vm_step_proof's proof mode
+        # (first byte 3 mod 4) reads them: valid proofs and every kind of tampered one.
+        pre, proof = proof_fields(text)
+        if pre is not None and proof is not None and len(pre) == 32:
+            added["vm_step_proof"] += write(dirs["vm_step_proof"], b"\x03" + pre + proof)
     # The hand-written example programs, with their comments and labels.
     for program in sorted((root / "impl" / "vm" / "programs").glob("*.asm")):
         added["vm_asm"] += write(dirs["vm_asm"], program.read_bytes())
