@@ -178,3 +178,14 @@ impl Gas {
         }
     }
 }
+
+/// A memory of `size` cells, with each `(address, value)` written at `address mod size`.
+pub(crate) fn memory<A: Copy + Into<usize>>(size: usize, init: &[(A, Imm)]) -> Vec<i64> {
+    let mut memory = vec![0; size];
+    if size > 0 {
+        for &(address, value) in init {
+            memory[address.into() % size] = value.value();
+        }
+    }
+    memory
+}

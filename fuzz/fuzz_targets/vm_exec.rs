@@ -87,13 +87,7 @@ impl Params {
 
     fn memory(&self) -> Vec<i64> {
         let size = MEMORY_CAP - usize::from(self.memory_size) % (MEMORY_CAP + 1);
-        let mut memory = vec![0; size];
-        if size > 0 {
-            for &(address, value) in &self.memory_init {
-                memory[usize::from(address) % size] = value.value();
-            }
-        }
-        memory
+        ops::memory(size, &self.memory_init)
     }
 
     fn answers(&self) -> Vec<Result<HostReturn, HostError>> {

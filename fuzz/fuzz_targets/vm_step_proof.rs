@@ -121,13 +121,7 @@ impl Params {
             0 => MEMORY_DEFAULT,
             n => usize::from(n - 1) % (MEMORY_CAP + 1),
         };
-        let mut memory = vec![0; size];
-        if size > 0 {
-            for &(address, value) in &self.memory_init {
-                memory[usize::from(address) % size] = value.value();
-            }
-        }
-        memory
+        ops::memory(size, &self.memory_init)
     }
 
     fn answers(&self) -> Vec<Result<HostReturn, HostError>> {

@@ -62,7 +62,7 @@ impl Chain {
     }
 }
 
-impl Trace for Chain {
+impl Trace for &Chain {
     type Proof = u64;
 
     fn commitment(&mut self, step: u64) -> Hash32 {
@@ -105,9 +105,8 @@ pub fn bisect(ours: &[TraceEntry], theirs: &[TraceEntry]) -> Option<Divergence> 
     }
     let config =
         GameConfig { degree: 2, prestate: Hash32::ZERO, steps: n, claim: their_chain.at(n), clock: 1 << 20, start: 0 };
-    let verifier_chain = Chain(our_chain.0.clone());
-    let (mut game, _) = Game::new(config, Reference(&verifier_chain)).ok()?;
-    let verdict = play(&mut game, &mut Honest::new(their_chain), &mut Honest::new(our_chain)).ok()?;
+    let (mut game, _) = Game::new(config, Reference(&our_chain)).ok()?;
+    let verdict = play(&mut game, &mut Honest::new(&their_chain), &mut Honest::new(&our_chain)).ok()?;
     match (verdict.winner, verdict.disputed_step) {
         (Party::Challenger, Some(step)) => {
             Some(Divergence { entry: usize::try_from(step).ok()?, rounds: verdict.rounds })

@@ -15,6 +15,8 @@ use rollup::dispute::player::{ChoosesBlindly, Honest, LiesFrom, Pick, Player, Si
 use rollup::dispute::{Game, GameConfig, Input, Output, Party, Reason, Verdict};
 use rollup::vm_dispute::{VmTrace, VmVerifier, replay};
 use serde_json::json;
+
+use crate::case::refute::StateSpec;
 use vm::proof::{Setup, Snapshot, StateHeader, StepProof, verify_header_step, verify_step};
 use vm::{HostError, HostReturn, Instr};
 
@@ -151,13 +153,18 @@ fn commit(machine: &SetupArgs, at: &[u64], as_json: bool) -> anyhow::Result<Exit
     let mut trace = VmTrace::new(setup.clone(), start, 1 << 20);
     for &n in at {
         let header = trace.snapshot(n).header(&setup);
+        let fields = header_fields(&header);
         if as_json {
-            let fields: serde_json::Map<String, serde_json::Value> =
-                fields(&header).into_iter().map(|(k, v)| (k.to_owned(), json!(v))).collect();
             outln!("{}", json!({"at": n, "commitment": header.commitment().to_string(), "header": fields}));
         } else {
             outln!("after {n} steps: {}", header.commitment());
-            for (name, value) in fields(&header) {
+            for (name, value) in &fields {
+                let value = match value {
+                    serde_json::Value::Array(items) => {
+                        items.iter().map(|v| v.as_str().unwrap_or_default()).collect::<Vec<_>>().join(", ")
+                    }
+                    other => other.as_str().unwrap_or_default().to_owned(),
+                };
                 outln!("  {name:<14} {value}");
             }
         }
@@ -219,41 +226,23 @@ fn describe_step(proof: &StepProof) -> String {
     format!("ip {} {instr}; {}", state.ip, if changes.is_empty() { "changes nothing".to_owned() } else { changes })
 }
 
-/// The header's fields as (name, value) pairs, in encoding order.
-fn fields(h: &StateHeader) -> Vec<(&'static str, String)> {
-    let [r0, r1, r2, r3] = h.regs;
-    vec![
-        ("program_root", h.program_root.to_string()),
-        ("program_len", h.program_len.to_string()),
-        ("tape_root", h.tape_root.to_string()),
-        ("tape_len", h.tape_len.to_string()),
-        ("host_calls", h.host_calls.to_string()),
-        ("host_log", h.host_log.to_string()),
-        ("r0", r0.to_string()),
-        ("r1", r1.to_string()),
-        ("r2", r2.to_string()),
-        ("r3", r3.to_string()),
-        ("ip", h.ip.to_string()),
-        ("stack_root", h.stack_root.to_string()),
-        ("stack_depth", h.stack_depth.to_string()),
-        ("memory_root", h.memory_root.to_string()),
-        ("memory_len", h.memory_len.to_string()),
-        ("gas_limit", h.gas_limit.to_string()),
-        ("gas_remaining", h.gas_remaining.to_string()),
-        ("steps", h.steps.to_string()),
-        ("status", h.status.to_string()),
-        ("trap", h.trap.to_string()),
-        ("value", h.value.to_string()),
-    ]
+/// The header's fields in encoding order, as a vector's `commitment` case lists them
+/// (`vectors.md` §6.1), without the step count and the commitment.
+fn header_fields(h: &StateHeader) -> serde_json::Map<String, serde_json::Value> {
+    let mut fields = match serde_json::to_value(StateSpec::of(0, h)) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    fields.shift_remove("at");
+    fields.shift_remove("commitment");
+    fields
 }
 
-/// `name: before → after` for every field that differs.
+/// `field: before → after` for every header field the step changes.
 fn diff(before: &StateHeader, after: &StateHeader) -> Vec<String> {
-    fields(before)
+    crate::diff::diff(&header_fields(before), &header_fields(after))
         .into_iter()
-        .zip(fields(after))
-        .filter(|((_, a), (_, b))| a != b)
-        .map(|((name, a), (_, b))| format!("{name}: {} → {}", short(&a), short(&b)))
+        .map(|d| format!("{}: {} → {}", d.path, short(&d.expected), short(&d.got)))
         .collect()
 }
 

@@ -54,9 +54,10 @@ pub struct TraceStats {
 #[derive(Clone, Debug)]
 pub struct VmTrace {
     setup: Arc<Setup>,
+    /// The start state: checkpoint 0.
     start: Snapshot,
-    /// `checkpoints[i]` is the state after `i · interval` steps; `checkpoints[0]` is `start`.
-    checkpoints: Vec<Snapshot>,
+    /// `later[i]` is the state after `(i + 1) · interval` steps.
+    later: Vec<Snapshot>,
     interval: u64,
     /// The last state served and its step: queries that move forward by less than a
     /// checkpoint interval continue from it instead of from a checkpoint.
@@ -69,8 +70,8 @@ impl VmTrace {
     pub fn new(setup: Arc<Setup>, start: Snapshot, interval: u64) -> VmTrace {
         VmTrace {
             setup,
-            checkpoints: vec![start.clone()],
             start,
+            later: Vec::new(),
             interval: interval.max(1),
             cursor: None,
             stats: TraceStats { checkpoints: 1, ..TraceStats::default() },
@@ -90,7 +91,7 @@ impl VmTrace {
     /// How many snapshots the trace holds now (at most [`MAX_CHECKPOINTS`]), and the interval
     /// between them.
     pub fn checkpoints(&self) -> (usize, u64) {
-        (self.checkpoints.len(), self.interval)
+        (1 + self.later.len(), self.interval)
     }
 
     /// The state after `step` steps.
@@ -130,26 +131,30 @@ impl VmTrace {
     /// and the interval doubles, so memory stays bounded whatever the run's length and size,
     /// at the price of longer replays.
     fn checkpoint_at_or_before(&mut self, step: u64) -> (u64, Snapshot) {
-        while (self.checkpoints.len() as u64) <= step / self.interval {
-            let last = self.checkpoints.last().unwrap_or(&self.start);
+        while (1 + self.later.len() as u64) <= step / self.interval {
+            let last = self.later.last().unwrap_or(&self.start);
             if last.machine.outcome.is_some() {
                 // An ended run stays as it is: its last checkpoint serves every later step.
                 break;
             }
             let mut next = last.clone();
             self.stats.steps_run += advance(&self.setup, &mut next, self.interval);
-            if self.checkpoints.len() >= MAX_CHECKPOINTS {
-                self.checkpoints = std::mem::take(&mut self.checkpoints).into_iter().step_by(2).collect();
+            if 1 + self.later.len() >= MAX_CHECKPOINTS {
+                // Keep the even-numbered checkpoints: the start and every other later one.
+                self.later = std::mem::take(&mut self.later).into_iter().skip(1).step_by(2).collect();
                 // `next` is at `MAX_CHECKPOINTS` old intervals, which is `MAX_CHECKPOINTS / 2`
                 // new ones: exactly the next checkpoint of the thinned list.
                 self.interval = self.interval.saturating_mul(2);
             }
-            self.checkpoints.push(next);
+            self.later.push(next);
             self.stats.checkpoints += 1;
         }
         let wanted = step / self.interval;
-        let index = wanted.min(self.checkpoints.len() as u64 - 1);
-        let snapshot = usize::try_from(index).ok().and_then(|i| self.checkpoints.get(i)).unwrap_or(&self.start);
+        let index = wanted.min(self.later.len() as u64);
+        let snapshot = match usize::try_from(index).ok().and_then(|i| i.checked_sub(1)) {
+            Some(i) => self.later.get(i).unwrap_or(&self.start),
+            None => &self.start,
+        };
         (index * self.interval, snapshot.clone())
     }
 }
