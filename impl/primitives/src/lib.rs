@@ -16,5 +16,7 @@
 pub mod encoding;
 mod hash;
 pub mod merkle;
+mod splitmix;
 
 pub use hash::{Hash32, ParseHashError, keccak256, keccak256_concat};
+pub use splitmix::splitmix64;

@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use primitives::{Hash32, keccak256_concat};
+use primitives::{Hash32, keccak256_concat, splitmix64};
 
 use super::game::{Game, Input, Output, Party, StepVerifier, Verdict};
 
@@ -343,14 +343,4 @@ fn first_disagreement<T: Trace>(trace: &mut T, boundaries: &[u64], commitments: 
 /// The number of segments `m` of a dissection with these boundaries.
 fn segment_count(boundaries: &[u64]) -> u32 {
     u32::try_from(boundaries.len().saturating_sub(1)).unwrap_or(u32::MAX)
-}
-
-/// One step of splitmix64 (Steele, Lea and Flood, 2014): advances `state` and returns the
-/// next output. Written inline so that the crate needs no random-number dependency.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
