@@ -273,17 +273,13 @@ impl Repair {
         if Some(&root) != dah.root(axis, index) {
             return Err(self.bad_encoding(axis, index));
         }
-        // Matching the root is not enough: the line must also be a codeword. Lines decoded
-        // during repair are; a line made only of given shares has to be checked.
+        // Matching the root is not enough: the line must also be a codeword.
         let cells: Vec<usize> = (0..self.sq.width()).map(|p| self.cell_index(axis, index, p)).collect();
-        let all_decoded = cells.iter().all(|&i| matches!(self.sq.known[i], Some(Source::Decoded)));
-        if !all_decoded {
-            let line: Vec<Option<&[u8]>> = cells.iter().map(|&i| Some(self.share(i))).collect();
-            match codec.decode(&line) {
-                Ok(_) => {}
-                Err(CodecError::NotACodeword { .. }) => return Err(self.bad_encoding(axis, index)),
-                Err(e) => return Err(e.into()),
-            }
+        let line: Vec<Option<&[u8]>> = cells.iter().map(|&i| Some(self.share(i))).collect();
+        match codec.decode(&line) {
+            Ok(_) => {}
+            Err(CodecError::NotACodeword { .. }) => return Err(self.bad_encoding(axis, index)),
+            Err(e) => return Err(e.into()),
         }
         self.checked[axis as usize][index] = true;
         Ok(())
