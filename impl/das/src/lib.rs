@@ -13,6 +13,8 @@
 //!   with every decoded line checked against the header.
 //! - [`BadEncodingProof`]: a stateless proof that a committed line is not a codeword.
 //! - [`custody`]: which rows and columns each full node keeps.
+//! - [`sim`]: a seeded network of a withholding producer, custodying full nodes and sampling
+//!   light clients: measured detection against the closed form, and network-wide repair.
 //!
 //! Everything is sans-IO and deterministic: seeds are inputs, nothing reads a clock.
 
@@ -23,6 +25,7 @@ pub mod custody;
 mod fraud;
 mod repair;
 pub mod sampling;
+pub mod sim;
 mod square;
 
 pub use codec::{Codec, CodecError, Field};

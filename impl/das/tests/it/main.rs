@@ -6,6 +6,7 @@ mod golden;
 mod props;
 mod repair;
 mod sampling;
+mod sim;
 
 use das::{DataSquare, ExtendedSquare};
 
