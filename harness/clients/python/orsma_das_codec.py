@@ -1,4 +1,4 @@
-"""The DAS erasure code (docs/spec/das-erasure-code.md), written from the spec alone.
+"""The DAS erasure code (docs/spec/das.md §3.3), written from the spec alone.
 
 A slow but simple reference: the code is defined as polynomial evaluation over a binary
 field (DAS-EC-1 .. DAS-EC-9), so encoding and decoding are both Lagrange interpolation.
