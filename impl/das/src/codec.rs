@@ -173,6 +173,14 @@ impl Codec {
         let originals_present = line.iter().take(self.k).all(Option::is_some);
         if !originals_present {
             self.recover_originals(line, &mut full)?;
+            // Leopard GF(2^8)'s reconstruction restores every missing shard, parity too. From
+            // exactly `k` shards it is the one codeword through them (any `k` positions
+            // determine a Reed–Solomon codeword), so re-encoding could change nothing and
+            // there is nothing left to compare.
+            if present == self.k && self.gf16.is_none() {
+                debug_assert!(self.is_codeword(&full), "reconstruction from k shards gives a codeword");
+                return Ok(full);
+            }
         }
         // The parity half always comes from the (given or recovered) original half, so the
         // result is a codeword; then every present shard must agree with it.
@@ -187,6 +195,14 @@ impl Codec {
             return Err(CodecError::NotACodeword { position });
         }
         Ok(full)
+    }
+
+    /// Whether `full` (all `2k` shards) is a codeword: its parity half is its original
+    /// half's encoding.
+    fn is_codeword(&mut self, full: &[Vec<u8>]) -> bool {
+        let mut line = full.to_vec();
+        let mut refs: Vec<&mut [u8]> = line.iter_mut().map(Vec::as_mut_slice).collect();
+        self.encode(&mut refs).is_ok() && line == full
     }
 
     fn recover_originals(&mut self, line: &[Option<&[u8]>], full: &mut [Vec<u8>]) -> Result<(), CodecError> {

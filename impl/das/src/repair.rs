@@ -8,7 +8,9 @@ use primitives::merkle::{self, MerkleTree};
 
 use crate::codec::{Codec, CodecError};
 use crate::fraud::{BadEncodingProof, ShareWithProof};
-use crate::square::{Axis, Dah, DahError, ExtendedSquare, ShareProof, ShareProofError, SquareError, check_dimensions};
+use crate::square::{
+    Axis, Dah, DahError, ExtendedSquare, ShareProof, ShareProofError, SquareError, check_dimensions, line_root,
+};
 
 /// Where a known share came from.
 #[derive(Debug, Clone)]
@@ -242,29 +244,54 @@ impl Repair {
 
     /// Decodes an incomplete line with at least `k` known shares, checks it and fills it in.
     fn decode_line(&mut self, dah: &Dah, codec: &mut Codec, axis: Axis, index: usize) -> Result<(), RepairError> {
-        let w = self.sq.width();
+        let (k, w, s) = (self.sq.k, self.sq.width(), self.sq.share_size);
         let cells: Vec<usize> = (0..w).map(|p| self.cell_index(axis, index, p)).collect();
-        let line: Vec<Option<&[u8]>> =
-            cells.iter().map(|&i| self.sq.known[i].is_some().then(|| self.share(i))).collect();
-        let decoded = match codec.decode(&line) {
-            Ok(decoded) => decoded,
-            Err(CodecError::NotACodeword { .. }) => return Err(self.bad_encoding(axis, index)),
-            Err(e) => return Err(e.into()),
-        };
-        let leaves: Vec<Hash32> = decoded.iter().map(|s| merkle::leaf_hash(s)).collect();
-        if Some(&MerkleTree::from_leaf_hashes(leaves.clone()).root()) != dah.root(axis, index) {
+        let (originals, parity) = cells.split_at(k);
+        if originals.iter().all(|&i| self.sq.known[i].is_some()) && parity.iter().all(|&i| self.sq.known[i].is_none()) {
+            // The original half alone: the line is its encoding, computed in place as the
+            // extension does (nothing to compare: no parity share is known).
+            self.encode_in_place(codec, axis, index)?;
+        } else {
+            let line: Vec<Option<&[u8]>> =
+                cells.iter().map(|&i| self.sq.known[i].is_some().then(|| self.share(i))).collect();
+            let decoded = match codec.decode(&line) {
+                Ok(decoded) => decoded,
+                Err(CodecError::NotACodeword { .. }) => return Err(self.bad_encoding(axis, index)),
+                Err(e) => return Err(e.into()),
+            };
+            // Known shares are on the decoded codeword (the codec checked), so only the
+            // missing ones are written.
+            for (&i, share) in cells.iter().zip(&decoded) {
+                if self.sq.known[i].is_none() {
+                    self.sq.bytes[i * s..(i + 1) * s].copy_from_slice(share);
+                }
+            }
+        }
+        // A known share's leaf hash may already be cached from an orthogonal line; its bytes
+        // did not change, so it is reused.
+        let leaves: Vec<Hash32> =
+            cells.iter().map(|&i| self.leaves[i].unwrap_or_else(|| merkle::leaf_hash(self.share(i)))).collect();
+        if Some(&line_root(leaves.clone())) != dah.root(axis, index) {
             return Err(self.bad_encoding(axis, index));
         }
-        let s = self.sq.share_size;
-        for ((&i, share), leaf) in cells.iter().zip(&decoded).zip(leaves) {
+        for (&i, leaf) in cells.iter().zip(leaves) {
             if self.sq.known[i].is_none() {
-                self.sq.bytes[i * s..(i + 1) * s].copy_from_slice(share);
                 self.sq.known[i] = Some(Source::Decoded);
             }
             self.leaves[i] = Some(leaf);
         }
         self.checked[axis as usize][index] = true;
         Ok(())
+    }
+
+    /// Fills the parity half of a line from its original half, in place.
+    fn encode_in_place(&mut self, codec: &mut Codec, axis: Axis, index: usize) -> Result<(), CodecError> {
+        let (w, s) = (self.sq.width(), self.sq.share_size);
+        let mut refs: Vec<&mut [u8]> = match axis {
+            Axis::Row => self.sq.bytes[index * w * s..(index + 1) * w * s].chunks_exact_mut(s).collect(),
+            Axis::Col => self.sq.bytes.chunks_exact_mut(s).skip(index).step_by(w).collect(),
+        };
+        codec.encode(&mut refs)
     }
 
     /// Checks a complete line: a codeword whose root is the header's.

@@ -183,10 +183,15 @@ impl DataSquare {
             return Err(CodecError::Shape { expected: 2 * k, shard_len: s }.into());
         }
         let w = 2 * k;
-        let mut bytes = vec![0; w * w * s];
-        for (r, row) in self.bytes.chunks_exact(k * s).enumerate() {
-            bytes[r * w * s..r * w * s + k * s].copy_from_slice(row);
+        // Every byte is written exactly once here, in order, before the codec reads it: a
+        // zeroed allocation would map the zero page on the codec's first read of a parity
+        // shard and fault again on its write.
+        let mut bytes = Vec::with_capacity(w * w * s);
+        for row in self.bytes.chunks_exact(k * s) {
+            bytes.extend_from_slice(row);
+            bytes.resize(bytes.len() + k * s, 0);
         }
+        bytes.resize(w * w * s, 0);
         let mut eds = ExtendedSquare { k, share_size: s, bytes };
         // Q0 → Q1: the first k rows.
         for r in 0..k {
