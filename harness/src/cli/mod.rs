@@ -23,6 +23,7 @@ macro_rules! out {
 mod client;
 mod conformance;
 mod refute;
+mod sim;
 mod vectors;
 mod vm;
 
@@ -51,6 +52,9 @@ enum Command {
     /// Refute VM runs: state commitments, one-step proofs, and the dissection game.
     #[command(subcommand)]
     Refute(refute::RefuteCommand),
+    /// Seeded simulations: data availability sampling with custody and withholding.
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
 }
 
 /// Exit status for bad input: a file that cannot be read, does not parse, or a bad flag.
@@ -83,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::Client(args) => client::run(args),
         Command::Vm(command) => vm::run(command),
         Command::Refute(command) => refute::run(command),
+        Command::Sim(command) => sim::run(command),
     };
     match result {
         Ok(code) => code,

@@ -2,6 +2,7 @@
 
 mod case_model;
 mod clients;
+mod das_sim_cli;
 mod fuzz_props;
 mod python_client;
 mod refute_cli;

@@ -49,7 +49,7 @@ pub const MAX_NODES: usize = 100_000;
 pub const MAX_LIGHT_CLIENTS: usize = 1_000_000;
 
 /// The most samples drawn in one run: light clients × the largest sample count.
-pub const MAX_SAMPLE_DRAWS: u64 = 10_000_000;
+pub const MAX_SAMPLE_DRAWS: u64 = 5_000_000;
 
 /// The most shares visited to tally custody: nodes × custody lines × width.
 pub const MAX_CUSTODY_WORK: u64 = 500_000_000;
@@ -514,8 +514,10 @@ impl Sim {
         for &r in &custody.rows {
             cells.extend((0..w).map(|c| (r * w + c, Axis::Row)));
         }
+        let mut in_rows = vec![false; w];
+        custody.rows.iter().for_each(|&r| in_rows[r] = true);
         for &c in &custody.cols {
-            cells.extend((0..w).filter(|r| !custody.rows.contains(r)).map(|r| (r * w + c, Axis::Col)));
+            cells.extend((0..w).filter(|&r| !in_rows[r]).map(|r| (r * w + c, Axis::Col)));
         }
         cells.retain(|&(i, _)| !self.withheld[i]);
         cells
@@ -532,11 +534,15 @@ impl Sim {
     /// enough to rebuild the square; `None` if all of them together are not.
     fn nodes_needed(&self) -> Option<usize> {
         let w = self.eds.width();
+        // The first n nodes know share (r, c) iff one of them keeps row r or column c, and the
+        // producer served it.
         let missing_with = |n: usize| {
-            let mut known = vec![false; w * w];
+            let (mut rows, mut cols) = (vec![false; w], vec![false; w]);
             for custody in &self.custody[..n] {
-                self.custody_cells(custody).into_iter().for_each(|(i, _)| known[i] = true);
+                custody.rows.iter().for_each(|&r| rows[r] = true);
+                custody.cols.iter().for_each(|&c| cols[c] = true);
             }
+            let known = (0..w * w).map(|i| (rows[i / w] || cols[i % w]) && !self.withheld[i]).collect();
             closure_missing(known, self.config.k)
         };
         // Rebuilding is monotone in the shares known, so the smallest prefix is found by
