@@ -1,8 +1,9 @@
 //! Custody (DAS-9): which rows and columns of the extended square each full node keeps.
 //!
 //! Node `n` of a network seeded with `seed` keeps `rows` distinct rows and `cols` distinct
-//! columns drawn with splitmix64 from the state `seed ⊕ (n · 0x9e3779b97f4a7c15)`, each draw
-//! `x mod 2k`, skipping repeats. A node keeps every share of its lines.
+//! columns drawn with splitmix64 from the state `splitmix64(seed ⊕ splitmix64(n))` (each
+//! inner call one draw from that state), each draw `x mod 2k`, skipping repeats. A node keeps
+//! every share of its lines.
 
 use primitives::splitmix64;
 
@@ -24,7 +25,11 @@ impl Custody {
 
 /// The custody of node `node` in a square of width `width`.
 pub fn assign(seed: u64, node: u64, width: usize, rows: usize, cols: usize) -> Custody {
-    let mut state = seed ^ node.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    // Hash the node number, then the seed with it, so that neighbouring nodes' draws are
+    // unrelated (a plain `seed ⊕ n·γ` would make node n's draws node 0's shifted by n).
+    let mut node_state = node;
+    let mut seeded = seed ^ splitmix64(&mut node_state);
+    let mut state = splitmix64(&mut seeded);
     let mut draw = |count: usize| {
         let count = count.min(width);
         let mut out: Vec<usize> = Vec::with_capacity(count);

@@ -135,7 +135,7 @@ fn the_spec_worked_example() {
     assert_eq!(das::sampling::sample_coordinates(1, 4, 5), [(0, 1), (1, 3), (3, 2), (2, 3), (2, 1)]);
     assert_eq!(das::sampling::sample_coordinates(2026, 256, 4), [(141, 35), (69, 93), (184, 142), (4, 242)]);
     let custody = das::custody::assign(7, 3, 8, 2, 2);
-    assert_eq!((custody.rows, custody.cols), (vec![2, 1], vec![5, 0]));
+    assert_eq!((custody.rows, custody.cols), (vec![1, 7], vec![0, 4]));
 }
 
 #[test]
