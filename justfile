@@ -18,7 +18,7 @@ fmt:
     cargo fmt --all
 
 # Run benchmarks; `just bench vm` runs only the VM interpreter benches, `just bench proof` the one-step proof
-# benches, `just bench dispute` the dispute game benches.
+# benches, `just bench dispute` the dispute game benches, `just bench das` the data availability benches.
 # Medians go to docs/performance.md by hand.
 bench CRATE="":
     #!/usr/bin/env bash
@@ -28,6 +28,7 @@ bench CRATE="":
       vm) cargo bench -p orsma-vm --bench interp ;;
       proof) cargo bench -p orsma-vm --bench proof ;;
       dispute) cargo bench -p orsma-rollup --bench dispute ;;
+      das) cargo bench -p orsma-das --bench das ;;
       harness) cargo bench -p orsma-harness --bench conformance ;;
       *) cargo bench -p "orsma-{{CRATE}}" ;;
     esac
