@@ -11,6 +11,7 @@ use crate::case::vm::{
 };
 use crate::case::{Int, Uint};
 
+pub mod das;
 pub mod refute;
 
 /// The longest run whose trace is recorded (`client-protocol.md` CP-3.4): a trace entry is

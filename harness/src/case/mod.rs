@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub mod das;
 pub mod num;
 pub mod refute;
 pub mod vm;
@@ -22,7 +23,7 @@ pub use num::{HashHex, Hex, Int, Uint};
 pub const FORMAT: &str = "orsma-vector/1";
 
 /// The suites this version of the format knows.
-pub const SUITES: &[&str] = &["vm", "refute"];
+pub const SUITES: &[&str] = &["vm", "refute", "das"];
 
 /// A case's identity: `suite/handler/case`, each part `[a-z0-9_]+`.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -115,6 +116,8 @@ pub enum Case {
     Vm(vm::VmVector),
     /// A refutation case: commitments, step proofs, the dissection game.
     Refute(refute::RefuteVector),
+    /// A data-availability case: extension, share proofs, repair, fraud proofs, sampling.
+    Das(das::DasVector),
 }
 
 /// Why text is not a valid vector.
@@ -130,7 +133,7 @@ pub enum CaseError {
         found: String,
     },
     /// A suite this version does not know.
-    #[error("unknown suite `{0}` (known: vm, refute)")]
+    #[error("unknown suite `{0}` (known: vm, refute, das)")]
     UnknownSuite(String),
     /// Well-formed, but breaks a rule of the format (ids, ordering, limits).
     #[error("{0}")]
@@ -163,6 +166,7 @@ impl Case {
         let case = match envelope.suite.as_str() {
             "vm" => Case::Vm(decode(text, encoding)?),
             "refute" => Case::Refute(refute::RefuteVector::parse_as(text, encoding)?),
+            "das" => Case::Das(das::DasVector::parse_as(text, encoding)?),
             other => return Err(CaseError::UnknownSuite(other.to_owned())),
         };
         case.check()?;
@@ -174,6 +178,7 @@ impl Case {
         match self {
             Case::Vm(v) => encode(v, encoding),
             Case::Refute(v) => v.render(encoding),
+            Case::Das(v) => v.render(encoding),
         }
     }
 
@@ -182,6 +187,7 @@ impl Case {
         match self {
             Case::Vm(v) => v.case_id(),
             Case::Refute(v) => v.case_id(),
+            Case::Das(v) => v.case_id(),
         }
     }
 
@@ -190,6 +196,7 @@ impl Case {
         match self {
             Case::Vm(v) => &v.tags,
             Case::Refute(v) => v.tags(),
+            Case::Das(v) => v.tags(),
         }
     }
 
@@ -198,6 +205,7 @@ impl Case {
         match self {
             Case::Vm(v) => &v.provenance,
             Case::Refute(v) => v.provenance(),
+            Case::Das(v) => v.provenance(),
         }
     }
 
@@ -213,6 +221,11 @@ impl Case {
                 check_manifest(v.id(), &id.suite, &id.handler, &id.case, v.tags(), v.provenance(), "refute")?;
                 v.check()
             }
+            Case::Das(v) => {
+                let id = v.case_id();
+                check_manifest(v.id(), &id.suite, &id.handler, &id.case, v.tags(), v.provenance(), "das")?;
+                v.check()
+            }
         }
     }
 
@@ -221,6 +234,7 @@ impl Case {
         match self {
             Case::Vm(v) => &v.suite,
             Case::Refute(v) => v.suite(),
+            Case::Das(v) => v.suite(),
         }
     }
 
@@ -229,6 +243,7 @@ impl Case {
         match self {
             Case::Vm(v) => &v.handler,
             Case::Refute(v) => v.handler(),
+            Case::Das(v) => v.handler(),
         }
     }
 
@@ -237,6 +252,7 @@ impl Case {
         match self {
             Case::Vm(v) => &v.id,
             Case::Refute(v) => v.id(),
+            Case::Das(v) => v.id(),
         }
     }
 }

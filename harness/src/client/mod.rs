@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::case::Case;
+use crate::case::das::DasResult;
 use crate::case::refute::RefuteResult;
 use crate::case::vm::VmResult;
 use crate::reference;
@@ -35,6 +36,8 @@ pub enum CaseResult {
     Vm(VmResult),
     /// A refute result.
     Refute(RefuteResult),
+    /// A das result.
+    Das(DasResult),
 }
 
 /// Why a target gave no usable answer at all.
@@ -93,7 +96,11 @@ pub fn reference_hello() -> HelloResult {
     HelloResult {
         protocol: PROTOCOL.to_owned(),
         client: Software { name: "orsma-reference".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() },
-        suites: BTreeMap::from([("refute".to_owned(), vec!["*".to_owned()]), ("vm".to_owned(), vec!["*".to_owned()])]),
+        suites: BTreeMap::from([
+            ("das".to_owned(), vec!["*".to_owned()]),
+            ("refute".to_owned(), vec!["*".to_owned()]),
+            ("vm".to_owned(), vec!["*".to_owned()]),
+        ]),
         capabilities: vec!["trace".to_owned()],
     }
 }
@@ -124,6 +131,10 @@ impl Target for Reference {
             },
             Case::Refute(v) => match reference::refute::run_vector(v) {
                 Ok(result) => Reply::Ran(CaseResult::Refute(result)),
+                Err(refused) => Reply::Failed(refused.to_string()),
+            },
+            Case::Das(v) => match reference::das::run_vector(v) {
+                Ok(result) => Reply::Ran(CaseResult::Das(result)),
                 Err(refused) => Reply::Failed(refused.to_string()),
             },
         };

@@ -484,6 +484,8 @@ fn reply_of(
         Case::Refute(v) => {
             v.read_result(raw).map(|r| Reply::Ran(CaseResult::Refute(r))).map_err(ClientFailure::Malformed)
         }
+        // Nor do das results: a das case is not a run.
+        Case::Das(v) => v.read_result(raw).map(|r| Reply::Ran(CaseResult::Das(r))).map_err(ClientFailure::Malformed),
     })
 }
 
@@ -493,12 +495,14 @@ fn reply_of(
 enum RequestOf<'a> {
     Vm(crate::case::vm::VmRequestRef<'a>),
     Refute(serde_json::Value),
+    Das(serde_json::Value),
 }
 
 fn run_params(case: &Case, trace: bool) -> RunParamsRef<RequestOf<'_>> {
     match case {
         Case::Vm(v) => RunParamsRef { case: RequestOf::Vm(v.request_ref()), trace },
         Case::Refute(v) => RunParamsRef { case: RequestOf::Refute(v.request_json()), trace: false },
+        Case::Das(v) => RunParamsRef { case: RequestOf::Das(v.request_json()), trace: false },
     }
 }
 

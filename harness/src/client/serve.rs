@@ -16,6 +16,10 @@ use serde_json::value::RawValue;
 
 use super::protocol::{self, HelloParams, HelloResult, PROTOCOL};
 use super::reference_hello;
+use crate::case::das::{
+    DasRequest, DasResult, FraudErrorCode, FraudProofPost, RepairPost, SamplingPost, ShareProofErrorCode,
+    ShareProofPost,
+};
 use crate::case::refute::{ProofErrorCode, RefuteRequest, RefuteResult, StepProofPost};
 use crate::case::vm::VmRequest;
 use crate::case::{CaseError, HashHex, Uint};
@@ -38,10 +42,13 @@ pub struct Faults {
     pub wrong_gas: bool,
     /// Leave `gas_used` out of every result (a malformed result).
     pub missing_gas: bool,
-    /// Report a wrong commitment in refute results: the last state's `memory_root` and
-    /// `commitment`, a proof's `post`, a game's `claim`.
+    /// Report a wrong commitment in refute and das results: the last state's `memory_root` and
+    /// `commitment`, a proof's `post`, a game's `claim`; a square's last row root and data
+    /// root, a share proof's first path hash, a repaired square's data root, a sample's row, a
+    /// probability off by 10⁻⁶.
     pub wrong_commitment: bool,
-    /// Report another error code for a rejected proof.
+    /// Report another error code for a rejected proof (refute and das), or another fraud for a
+    /// valid fraud proof.
     pub wrong_error_code: bool,
 }
 
@@ -206,8 +213,10 @@ impl Server {
             Err(e) => return error_line(id.into(), protocol::INVALID_PARAMS, e.to_string()),
         };
         let suite = serde_json::from_str::<SuiteProbe<'_>>(params.case.get()).map(|p| p.suite.into_owned());
-        if let Ok("refute") = suite.as_deref() {
-            return self.run_refute(id, params.case.get(), params.trace);
+        match suite.as_deref() {
+            Ok("refute") => return self.run_refute(id, params.case.get(), params.trace),
+            Ok("das") => return self.run_das(id, params.case.get(), params.trace),
+            _ => {}
         }
         let request: VmRequest = match serde_json::from_str(params.case.get()) {
             Ok(r) => r,
@@ -275,7 +284,106 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Answers a das request (`client-protocol.md` §3.2): there is no trace to give.
+    fn run_das(&mut self, id: u64, case: &str, trace: bool) -> Action {
+        if trace {
+            return error_line(id.into(), protocol::INVALID_PARAMS, "das cases have no trace; send `trace: false`");
+        }
+        let request = match DasRequest::from_json(case) {
+            Ok(r) => r,
+            Err(CaseError::Invalid(why)) if why.starts_with("unknown das handler") => {
+                return error_line(id.into(), protocol::UNSUPPORTED, why);
+            }
+            Err(e) => return error_line(id.into(), protocol::INVALID_PARAMS, format!("bad case: {e}")),
+        };
+        if self.faults.refuse.iter().any(|h| h == request.handler()) {
+            return error_line(
+                id.into(),
+                protocol::UNSUPPORTED,
+                format!("handler {} is refused by a fault", request.handler()),
+            );
+        }
+        match reference::das::run(&request) {
+            Ok(mut result) => {
+                self.faults.corrupt_das(&mut result);
+                ok_line(id, &result)
+            }
+            Err(refused) => error_line(id.into(), protocol::INVALID_PARAMS, refused.to_string()),
+        }
+    }
+}
+
 impl Faults {
+    /// Applies the das faults to a correct result.
+    fn corrupt_das(&self, result: &mut DasResult) {
+        let flip = |h: &mut HashHex| {
+            if let Some(byte) = h.0.0.last_mut() {
+                *byte ^= 1;
+            }
+        };
+        if self.wrong_commitment {
+            match result {
+                DasResult::Extension(r) => {
+                    if let Some(root) = r.post.row_roots.last_mut() {
+                        flip(root);
+                    }
+                    flip(&mut r.post.data_root);
+                }
+                DasResult::ShareProof(r) => {
+                    if let ShareProofPost::Proven { path, .. } = &mut r.post
+                        && let Some(first) = path.first_mut()
+                    {
+                        flip(first);
+                    }
+                }
+                DasResult::Repair(r) => {
+                    if let RepairPost::Ok(repaired) = &mut r.post {
+                        flip(&mut repaired.data_root);
+                    }
+                }
+                DasResult::FraudProof(_) => {}
+                DasResult::Sampling(r) => match &mut r.post {
+                    SamplingPost::Coordinates(coordinates) => {
+                        if let Some([row, _]) = coordinates.first_mut() {
+                            *row = Uint(row.0 ^ 1);
+                        }
+                    }
+                    SamplingPost::Probability(p) => p.0 = if p.0 > 0.5 { p.0 - 1e-6 } else { p.0 + 1e-6 },
+                },
+            }
+        }
+        if self.wrong_error_code {
+            match result {
+                DasResult::ShareProof(r) => {
+                    if let ShareProofPost::Invalid { code } = &mut r.post {
+                        *code = if *code == ShareProofErrorCode::BadPath {
+                            ShareProofErrorCode::OutOfRange
+                        } else {
+                            ShareProofErrorCode::BadPath
+                        };
+                    }
+                }
+                DasResult::FraudProof(r) => match &mut r.post {
+                    FraudProofPost::Error(rejected) => {
+                        rejected.code = if rejected.code == FraudErrorCode::Decode {
+                            FraudErrorCode::BadShare
+                        } else {
+                            FraudErrorCode::Decode
+                        };
+                    }
+                    FraudProofPost::Ok(shown) => {
+                        shown.fraud = match shown.fraud {
+                            crate::case::das::FraudCode::NotACodeword => crate::case::das::FraudCode::RootMismatch,
+                            crate::case::das::FraudCode::RootMismatch => crate::case::das::FraudCode::NotACodeword,
+                        };
+                    }
+                },
+                _ => {}
+            }
+        }
+    }
+
     /// Applies the refute faults to a correct result.
     fn corrupt_refute(&self, result: &mut RefuteResult) {
         let flip = |h: &mut HashHex| {

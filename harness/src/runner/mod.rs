@@ -278,6 +278,17 @@ fn run_case(
                 got_result = serde_json::to_value(&got).ok();
             }
         }
+        (Ok(Reply::Ran(CaseResult::Das(got))), Case::Das(v)) => {
+            // Probabilities within the tolerance count as equal (VEC-7.6), in the verdict and
+            // in the diff.
+            let got = v.comparable(&got);
+            if got != v.expected() {
+                report.status = Status::Fail;
+                report.diffs = diff(&v.expected(), &got);
+                report.message = Some(format!("{} field(s) differ", report.diffs.len()));
+                got_result = serde_json::to_value(&got).ok();
+            }
+        }
         (Ok(Reply::Ran(CaseResult::Vm(mut got))), Case::Vm(v)) => {
             their_trace = got.trace.take();
             if !v.matches(&got) {
@@ -335,6 +346,7 @@ fn run_case(
             let expected = match case {
                 Case::Vm(v) => serde_json::to_value(v.expected()).ok(),
                 Case::Refute(v) => serde_json::to_value(v.expected()).ok(),
+                Case::Das(v) => serde_json::to_value(v.expected()).ok(),
             };
             report.artifacts = save_artifacts(
                 dir,
@@ -370,8 +382,9 @@ pub use crate::reference::MAX_TRACE_STEPS;
 fn traceable(case: &Case) -> bool {
     match case {
         Case::Vm(v) => v.post.steps.is_none_or(|steps| steps.0 <= MAX_TRACE_STEPS),
-        // A refute case has no trace: its result already names each step it is about.
-        Case::Refute(_) => false,
+        // Refute and das cases have no trace: a refute result already names each step it is
+        // about, and a das case is not a run.
+        Case::Refute(_) | Case::Das(_) => false,
     }
 }
 
@@ -397,7 +410,7 @@ fn trace_divergence(case: &Case, theirs: &[TraceEntry]) -> Option<String> {
 fn describe_divergence(case: &Case, ours: &[TraceEntry], theirs: &[TraceEntry]) -> Option<String> {
     let program = match case {
         Case::Vm(v) => ::vm::Program::decode(&v.config.program.bytecode.0).ok(),
-        Case::Refute(_) => None,
+        Case::Refute(_) | Case::Das(_) => None,
     };
     first_divergence(ours, theirs, program.as_ref())
 }
@@ -459,6 +472,9 @@ fn save_artifacts(
                     serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "run", "params": {"case": v.request(), "trace": false}})
                 }
                 Case::Refute(v) => {
+                    serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "run", "params": {"case": v.request_json(), "trace": false}})
+                }
+                Case::Das(v) => {
                     serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "run", "params": {"case": v.request_json(), "trace": false}})
                 }
             };

@@ -17,7 +17,7 @@ fn refute_cases() -> Vec<RefuteVector> {
         .into_iter()
         .filter_map(|l| match l.case {
             Case::Refute(v) => Some(v),
-            Case::Vm(_) => None,
+            _ => None,
         })
         .collect()
 }
