@@ -1,5 +1,5 @@
 //! Runs the Gherkin features in `features/<suite>/*.feature` (the VM suite) and
-//! `features/*.feature` (a feature tag names the suite: `@refute`) with cucumber.
+//! `features/*.feature` (a feature tag names the suite: `@refute`, `@das`) with cucumber.
 //!
 //! Each scenario builds a case with the step vocabulary of `harness::scenario` (the same one
 //! the vector exporter uses) and runs it through a target: the reference in process, or the
@@ -21,10 +21,12 @@ use cucumber::gherkin::Step;
 use cucumber::writer::Stats;
 use cucumber::{World, cli, given, then, when};
 use harness::case::Case;
+use harness::case::das::{DasResult, DasVector};
 use harness::case::refute::RefuteVector;
 use harness::case::vm::VmResult;
 use harness::client::process::{ClientCommand, Persistent};
 use harness::client::{CaseResult, Reference, Reply, Target};
+use harness::scenario::das::DasScenario;
 use harness::scenario::refute::RefuteScenario;
 use harness::scenario::vm::{Keyword, VmScenario};
 
@@ -146,6 +148,78 @@ impl RefuteWorld {
     }
 }
 
+/// A das scenario: the case it builds, and its result once a Then step asked for it.
+#[derive(Debug, Default, World)]
+struct DasWorld {
+    scenario: DasScenario,
+    result: Option<Result<(DasVector, DasResult), String>>,
+}
+
+impl DasWorld {
+    fn apply(&mut self, keyword: Keyword, step: &Step) {
+        if let Err(e) = self.scenario.apply(keyword, &step.value, step.docstring.as_deref()) {
+            panic!("{e}");
+        }
+    }
+
+    /// Builds the case (filled by the reference) and runs it, once, on the reference or the
+    /// named client.
+    fn run(&mut self) -> Result<(DasVector, DasResult), String> {
+        if let Some(result) = &self.result {
+            return result.clone();
+        }
+        let result = (|| {
+            let vector = self
+                .scenario
+                .vector(
+                    "scenario",
+                    "a scenario run by cucumber",
+                    &[],
+                    harness::case::Provenance::generated("cucumber", 0),
+                )
+                .map_err(|e| e.to_string())?;
+            let case = Case::Das(vector.clone());
+            let exchange = match std::env::var(CLIENT_VAR) {
+                Ok(command) if !command.trim().is_empty() => run_on_client(&command, &case)?,
+                _ => Reference::default().run(&case, false),
+            };
+            match exchange.reply.map_err(|e| e.to_string())? {
+                Reply::Ran(CaseResult::Das(result)) => Ok((vector, result)),
+                Reply::Ran(_) => Err("the target answered with a result of another suite".to_owned()),
+                Reply::Unsupported(why) => Err(format!("the client does not support this scenario: {why}")),
+                Reply::Failed(why) => Err(format!("the client could not run this scenario: {why}")),
+            }
+        })();
+        self.result = Some(result.clone());
+        result
+    }
+}
+
+#[given(regex = r"^(.+)$")]
+fn das_given(world: &mut DasWorld, step: &Step) {
+    world.apply(Keyword::Given, step);
+}
+
+#[when(regex = r"^(.+)$")]
+fn das_when(world: &mut DasWorld, step: &Step) {
+    world.apply(Keyword::When, step);
+}
+
+#[then(regex = r"^(.+)$")]
+fn das_then(world: &mut DasWorld, step: &Step) {
+    world.apply(Keyword::Then, step);
+    let (vector, result) = match world.run() {
+        Ok(run) => run,
+        Err(e) => panic!("{e}"),
+    };
+    // A client's probability within the tolerance counts as the expected one (VEC-7.6).
+    let result = vector.comparable(&result);
+    let checked = world.scenario.expectations.last().map(|e| e.check(&vector, &result));
+    if let Some(Err(e)) = checked {
+        panic!("{e}");
+    }
+}
+
 #[given(regex = r"^(.+)$")]
 fn refute_given(world: &mut RefuteWorld, step: &Step) {
     world.apply(Keyword::Given, step);
@@ -216,6 +290,12 @@ fn feature_files() -> Vec<(String, PathBuf)> {
     out
 }
 
+/// The suite a top-level feature names with its feature tag.
+fn suite_of(path: &Path) -> Option<&'static str> {
+    let feature = gherkin::Feature::parse_path(path, gherkin::GherkinEnv::default()).ok()?;
+    harness::scenario::suite_of(&feature)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // Test binaries start in the package directory; `ORSMA_CLIENT` is written from the
@@ -253,7 +333,13 @@ fn main() -> ExitCode {
     for (name, path) in selected {
         // A feature directly under features/ belongs to the suite its feature tag names.
         let top_level = path.parent().and_then(Path::file_name).is_some_and(|d| d == "features");
-        let (failed_run, skipped) = if top_level {
+        let suite = top_level.then(|| suite_of(path)).flatten();
+        let (failed_run, skipped) = if suite == Some("das") {
+            let writer = runtime.block_on(
+                DasWorld::cucumber().with_cli::<cli::Empty>(cli::Opts::default()).fail_on_skipped().run(path.clone()),
+            );
+            (writer.execution_has_failed(), writer.skipped_steps())
+        } else if top_level {
             let writer = runtime.block_on(
                 RefuteWorld::cucumber()
                     .with_cli::<cli::Empty>(cli::Opts::default())

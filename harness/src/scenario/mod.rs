@@ -13,6 +13,7 @@ use gherkin::{Feature, GherkinEnv, Scenario, StepType};
 
 use crate::case::{Case, Provenance, is_name};
 
+pub mod das;
 pub mod refute;
 pub mod vm;
 
@@ -130,7 +131,7 @@ pub fn build(concrete: &Concrete) -> Result<VmScenario, String> {
 }
 
 /// Exports every scenario under `dir/vm/*.feature`, and of the features directly in `dir`
-/// (each names its suite with a feature tag, `@refute`), as vectors.
+/// (each names its suite with a feature tag, `@refute` or `@das`), as vectors.
 pub fn export_dir(dir: &Path) -> anyhow::Result<Vec<Case>> {
     let mut cases = Vec::new();
     let suite_dir = dir.join("vm");
@@ -140,7 +141,7 @@ pub fn export_dir(dir: &Path) -> anyhow::Result<Vec<Case>> {
         }
     }
     for path in feature_files_in(dir)? {
-        cases.extend(export_refute_feature(&path)?);
+        cases.extend(export_top_level_feature(&path)?);
     }
     Ok(cases)
 }
@@ -156,9 +157,65 @@ pub fn feature_files_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// The suite a top-level feature file names with a feature tag (`@refute`).
+/// The suites a top-level feature file may name with a feature tag.
+pub const TOP_LEVEL_SUITES: &[&str] = &["refute", "das"];
+
+/// The suite a top-level feature file names with a feature tag (`@refute`, `@das`).
 pub fn suite_of(feature: &Feature) -> Option<&'static str> {
-    feature.tags.iter().any(|t| t.trim_start_matches('@') == "refute").then_some("refute")
+    feature.tags.iter().find_map(|t| TOP_LEVEL_SUITES.iter().copied().find(|s| t.trim_start_matches('@') == *s))
+}
+
+/// Exports a feature directly in `features/`, with the scenario vocabulary of the suite its
+/// feature tag names.
+pub fn export_top_level_feature(path: &Path) -> anyhow::Result<Vec<Case>> {
+    let feature = Feature::parse_path(path, GherkinEnv::default())
+        .map_err(|e| anyhow::anyhow!("{}: not a valid feature file: {e}", path.display()))?;
+    match suite_of(&feature) {
+        Some("das") => export_das_feature(path),
+        _ => export_refute_feature(path),
+    }
+}
+
+/// Builds the das scenario a concrete scenario describes.
+pub fn build_das(concrete: &Concrete) -> Result<das::DasScenario, String> {
+    let mut scenario = das::DasScenario::default();
+    for (keyword, text, docstring) in &concrete.steps {
+        scenario.apply(*keyword, text, docstring.as_deref()).map_err(|e| e.to_string())?;
+    }
+    Ok(scenario)
+}
+
+/// Exports one das feature file's scenarios: each goes to the handler its When step asks for,
+/// named `scenario_<slug>`.
+pub fn export_das_feature(path: &Path) -> anyhow::Result<Vec<Case>> {
+    let feature = Feature::parse_path(path, GherkinEnv::default())
+        .map_err(|e| anyhow::anyhow!("{}: not a valid feature file: {e}", path.display()))?;
+    let shown = display_path(path);
+    if suite_of(&feature) != Some("das") {
+        bail!("{shown}: a das feature names its suite with the feature tag `@das`");
+    }
+    let mut cases = Vec::new();
+    for concrete in concrete(&feature) {
+        let at = format!("{shown}:{}", concrete.line);
+        let scenario = build_das(&concrete).map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        let provenance =
+            Provenance { feature: Some(at.clone()), scenario: Some(concrete.title.clone()), ..Provenance::default() };
+        let mut tags = concrete.tags.clone();
+        tags.push("scenario".to_owned());
+        let vector = scenario
+            .vector(&format!("scenario_{}", concrete.name), &concrete.title, &tags, provenance)
+            .map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        let result = vector.expected();
+        for expectation in &scenario.expectations {
+            if let Err(e) = expectation.check(&vector, &result) {
+                bail!("{at}: the reference does not satisfy this scenario: {e}");
+            }
+        }
+        let case = Case::Das(vector);
+        case.check().map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        cases.push(case);
+    }
+    Ok(cases)
 }
 
 /// Builds the refute scenario a concrete scenario describes.
@@ -177,7 +234,7 @@ pub fn export_refute_feature(path: &Path) -> anyhow::Result<Vec<Case>> {
         .map_err(|e| anyhow::anyhow!("{}: not a valid feature file: {e}", path.display()))?;
     let shown = display_path(path);
     if suite_of(&feature).is_none() {
-        bail!("{shown}: a feature outside features/<suite>/ names its suite with a feature tag (`@refute`)");
+        bail!("{shown}: a feature outside features/<suite>/ names its suite with a feature tag (`@refute`, `@das`)");
     }
     let mut cases = Vec::new();
     for concrete in concrete(&feature) {

@@ -3,6 +3,7 @@
 mod case_model;
 mod clients;
 mod das_sim_cli;
+mod das_suite;
 mod fuzz_props;
 mod python_client;
 mod refute_cli;
