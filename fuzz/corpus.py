@@ -10,7 +10,10 @@
   raw mode with default run parameters; see fuzz/fuzz_targets/vm_exec.rs);
 - vm_step_proof: the same files as vm_exec (its raw mode reads them the same way, and proves
   step 0 of the run; see fuzz/fuzz_targets/vm_step_proof.rs);
-- vm_asm: each distinct `asm` text, and the example programs in impl/vm/programs.
+- vm_asm: each distinct `asm` text, and the example programs in impl/vm/programs;
+- das_reconstruct: each das fraud_proof vector's header, share size and proof bytes, as the
+  target's proof mode reads them (`03 <u16 len> <Borsh header> <share size / 8> <proof>`; see
+  fuzz/fuzz_targets/das_reconstruct.rs): valid proofs and every kind of tampered one.
 
 Files are named by the SHA-1 of their contents, as libFuzzer names its own, so reruns add
 nothing twice and never delete what the fuzzer found. Only the Python standard library is
@@ -73,6 +76,27 @@ def proof_fields(text):
     return fields.get("pre"), fields.get("proof")
 
 
+DAS_ROOTS = re.compile(r"^    (row|col)_roots: \[(.*)\]$", re.M)
+DAS_SHARE_SIZE = re.compile(r"^  share_size: '(\d+)'$", re.M)
+DAS_PROOF = re.compile(r"^  proof: '0x([0-9a-f]*)'$", re.M)
+
+
+def das_proof_seed(text):
+    """A das fraud_proof vector as das_reconstruct's proof mode reads it, or None."""
+    roots = {axis: re.findall(r"'0x([0-9a-f]{64})'", body) for axis, body in DAS_ROOTS.findall(text)}
+    size, proof = DAS_SHARE_SIZE.search(text), DAS_PROOF.search(text)
+    if set(roots) != {"row", "col"} or size is None or proof is None:
+        return None
+    # The header in Borsh: each list as a u32 little-endian length, then the 32-byte roots.
+    header = b"".join(len(roots[a]).to_bytes(4, "little") + bytes.fromhex("".join(roots[a])) for a in ("row", "col"))
+    if len(header) > 0xFFFF:
+        return None
+    # The target verifies with 64-byte shares and with 8·selector bytes (0 meaning 64).
+    share_size = int(size.group(1))
+    selector = share_size // 8 if share_size % 8 == 0 and share_size // 8 <= 255 else 0
+    return b"\x03" + len(header).to_bytes(2, "little") + header + bytes([selector]) + bytes.fromhex(proof.group(1))
+
+
 def write(directory, data):
     """Writes data under its SHA-1; returns whether the file is new."""
     path = directory / hashlib.sha1(data).hexdigest()
@@ -92,7 +116,7 @@ def main():
     args = parser.parse_args()
 
     index = json.loads((args.vectors / "index.json").read_text())
-    dirs = {t: args.out / t for t in ("vector_parse", "vm_exec", "vm_asm", "vm_step_proof")}
+    dirs = {t: args.out / t for t in ("vector_parse", "vm_exec", "vm_asm", "vm_step_proof", "das_reconstruct")}
     stamp = args.out / ".vectors-root-hash"
     wanted = index["root_hash"] + ("" if args.no_json else " +json")
     fresh = stamp.exists() and stamp.read_text() == wanted and all(d.is_dir() for d in dirs.values())
@@ -123,6 +147,12 @@ def main():
         pre, proof = proof_fields(text)
         if pre is not None and proof is not None and len(pre) == 32:
             added["vm_step_proof"] += write(dirs["vm_step_proof"], b"\x03" + pre + proof)
+        if entry["path"].startswith("das/fraud_proof/"):
+            seed = das_proof_seed(text)
+            if seed is None:
+                print(f"warning: no header, share size or proof in {entry['path']}", file=sys.stderr)
+            else:
+                added["das_reconstruct"] += write(dirs["das_reconstruct"], seed)
     # The hand-written example programs, with their comments and labels.
     for program in sorted((root / "impl" / "vm" / "programs").glob("*.asm")):
         added["vm_asm"] += write(dirs["vm_asm"], program.read_bytes())
