@@ -178,6 +178,15 @@ impl DataSquare {
 
     /// [`DataSquare::extend`] with a caller-held codec (reused across squares).
     pub fn extend_with(&self, codec: &mut Codec) -> Result<ExtendedSquare, SquareError> {
+        let mut eds = ExtendedSquare { k: self.k, share_size: self.share_size, bytes: Vec::new() };
+        self.extend_into(codec, &mut eds)?;
+        Ok(eds)
+    }
+
+    /// [`DataSquare::extend_with`] into `out`, reusing its allocation: a node that extends
+    /// block after block keeps one square's memory instead of having the kernel fault in a
+    /// fresh 32 MiB for every 128×128 square. `out`'s previous contents are replaced.
+    pub fn extend_into(&self, codec: &mut Codec, out: &mut ExtendedSquare) -> Result<(), SquareError> {
         let (k, s) = (self.k, self.share_size);
         if codec.k() != k || codec.shard_len() != s {
             return Err(CodecError::Shape { expected: 2 * k, shard_len: s }.into());
@@ -186,26 +195,29 @@ impl DataSquare {
         // Every byte is written exactly once here, in order, before the codec reads it: a
         // zeroed allocation would map the zero page on the codec's first read of a parity
         // shard and fault again on its write.
-        let mut bytes = Vec::with_capacity(w * w * s);
+        let bytes = &mut out.bytes;
+        bytes.clear();
+        bytes.reserve(w * w * s);
         for row in self.bytes.chunks_exact(k * s) {
             bytes.extend_from_slice(row);
             bytes.resize(bytes.len() + k * s, 0);
         }
         bytes.resize(w * w * s, 0);
-        let mut eds = ExtendedSquare { k, share_size: s, bytes };
+        out.k = k;
+        out.share_size = s;
         // Q0 → Q1: the first k rows.
         for r in 0..k {
-            eds.encode_line(codec, Axis::Row, r)?;
+            out.encode_line(codec, Axis::Row, r)?;
         }
         // Q0 → Q2: the first k columns.
         for c in 0..k {
-            eds.encode_line(codec, Axis::Col, c)?;
+            out.encode_line(codec, Axis::Col, c)?;
         }
         // Q2 → Q3: the last k rows.
         for r in k..w {
-            eds.encode_line(codec, Axis::Row, r)?;
+            out.encode_line(codec, Axis::Row, r)?;
         }
-        Ok(eds)
+        Ok(())
     }
 }
 

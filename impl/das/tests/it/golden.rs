@@ -174,3 +174,14 @@ fn the_erasure_code_examples_of_the_spec_hold_for_the_production_codecs() {
     );
     assert_eq!(sha256_hex(&e4.concat()), "d138bc45f27a30044e52385a21d5545cd6d0b958b388f1e06df4a8460be447b7");
 }
+
+#[test]
+fn extending_into_a_reused_square_gives_the_same_square() {
+    let mut codec = Codec::new(4, 64).unwrap();
+    let mut out = adr_square(2, 128).extend().unwrap();
+    for seed in [1, 2] {
+        let ods = crate::seeded_square(4, 64, seed).original();
+        ods.extend_into(&mut codec, &mut out).unwrap();
+        assert_eq!(out, ods.extend().unwrap());
+    }
+}
