@@ -14,6 +14,9 @@ It exists to show that those documents are enough to build a client that
 The refute suite (state commitments, step proofs, the dissection game) is in
 orsma_refute.py next to this file, written from docs/spec/refutation.md,
 docs/spec/encoding.md and docs/spec/vectors.md §6; `run` hands refute cases to it.
+The das suite (extension, share proofs, repair, fraud proofs, sampling) is in
+orsma_das.py, written from docs/spec/das.md, docs/spec/encoding.md and
+docs/spec/vectors.md §7; `run` hands das cases to it.
 
 Usage:
     orsma_vm_client.py [--bug MNEMONIC]                          long-lived mode (CP-1)
@@ -36,6 +39,8 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree when importing the module below
 import orsma_refute  # noqa: E402 - the refute suite (refutation.md), in the file next to this one
+# orsma_das (the das suite, das.md) is imported on the first das case: it builds the
+# GF(2^16) tables at import, which a VM-only or one-shot run need not pay for.
 
 PROTOCOL = "orsma-client/1"
 CLIENT_INFO = {"name": "orsma-python-example", "version": "1.1.0"}
@@ -558,6 +563,10 @@ def run_case(params, bug):
     if suite == "refute":
         # vectors.md §6: no steps, `trace` is always false, the result is just `post`.
         return orsma_refute.run_case(sys.modules[__name__], case)
+    if suite == "das":
+        # vectors.md §7: no steps, `trace` is always false, the result is just `post`.
+        import orsma_das  # noqa: PLC0415 - in the file next to this one
+        return orsma_das.run_case(sys.modules[__name__], case)
     if suite != "vm":
         raise Unsupported(f"suite `{suite}` is not supported")
     bytecode, size, init, gas_limit, script = parse_config(case.get("config"))
@@ -663,7 +672,8 @@ def handle_line(line, bug):
             if params.get("protocol") != PROTOCOL:  # CP-3.1
                 raise InvalidParams(f"protocol {params.get('protocol')!r} is not {PROTOCOL}")
             result = {"protocol": PROTOCOL, "client": CLIENT_INFO,
-                      "suites": {"vm": ["*"], "refute": ["*"]}, "capabilities": ["trace"]}
+                      "suites": {"vm": ["*"], "refute": ["*"], "das": ["*"]},
+                      "capabilities": ["trace"]}
             return {"jsonrpc": "2.0", "id": rid, "result": result}, False
         if method == "run":
             return {"jsonrpc": "2.0", "id": rid, "result": run_case(params, bug)}, False
