@@ -193,6 +193,17 @@ mod tests {
     }
 
     #[test]
+    fn the_edges_of_the_closed_form() {
+        // DAS-8.3: nothing withheld, nothing detected, however many samples (s is capped at N);
+        // more samples than served shares always hit a withheld one.
+        assert_eq!(detection_probability(1, 0, 16), 0.0);
+        assert_eq!(detection_probability(2, 0, 1000), 0.0);
+        assert_eq!(detection_probability(1, 1, 4), 1.0);
+        assert_eq!(detection_probability(1, 1, 3), 0.75);
+        assert_eq!(detection_probability(1, 4, 1), 1.0);
+    }
+
+    #[test]
     fn coordinates_are_distinct_in_range_and_reproducible() {
         let a = sample_coordinates(7, 8, 64);
         assert_eq!(a.len(), 64);
