@@ -12,23 +12,25 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "a test runner reports on stdout and stderr")]
 
+use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
+use cucumber::codegen::WorldInventory;
 use cucumber::gherkin::Step;
 use cucumber::writer::Stats;
 use cucumber::{World, cli, given, then, when};
 use harness::case::Case;
-use harness::case::das::{DasResult, DasVector};
-use harness::case::refute::RefuteVector;
 use harness::case::vm::VmResult;
 use harness::client::process::{ClientCommand, Persistent};
 use harness::client::{CaseResult, Reference, Reply, Target};
 use harness::scenario::das::DasScenario;
 use harness::scenario::refute::RefuteScenario;
 use harness::scenario::vm::{Keyword, VmScenario};
+use harness::scenario::{Steps, SuiteScenario};
+use tokio::runtime::Runtime;
 
 /// The environment variable naming an external client to run the scenarios against.
 const CLIENT_VAR: &str = "ORSMA_CLIENT";
@@ -47,13 +49,34 @@ struct VmWorld {
     result: Option<Result<Run, String>>,
 }
 
-impl VmWorld {
-    fn apply(&mut self, keyword: Keyword, step: &Step) {
-        if let Err(e) = self.scenario.apply(keyword, &step.value, step.docstring.as_deref()) {
-            panic!("{e}");
-        }
+/// Applies a step to the scenario being built; a step that does not apply fails the scenario.
+fn apply(scenario: &mut impl Steps, keyword: Keyword, step: &Step) {
+    if let Err(e) = scenario.apply(keyword, &step.value, step.docstring.as_deref()) {
+        panic!("{e}");
     }
+}
 
+/// Runs `case` on the named client, or on the reference when `ORSMA_CLIENT` names none.
+fn exchange(case: &Case) -> Result<Reply, String> {
+    let exchange = match std::env::var(CLIENT_VAR) {
+        Ok(command) if !command.trim().is_empty() => run_on_client(&command, case)?,
+        _ => Reference::default().run(case, false),
+    };
+    exchange.reply.map_err(|e| e.to_string())
+}
+
+/// A target's reply as a result, or why it is none.
+fn ran(reply: Reply) -> Result<CaseResult, String> {
+    match reply {
+        Reply::Ran(result) => Ok(result),
+        Reply::Unsupported(why) => Err(format!("the client does not support this scenario: {why}")),
+        Reply::Failed(why) => Err(format!("the client could not run this scenario: {why}")),
+    }
+}
+
+const OTHER_SUITE: &str = "the target answered with a result of another suite";
+
+impl VmWorld {
     /// Runs the case the scenario built, once, on the reference or the named client.
     fn run(&mut self) -> Result<Run, String> {
         if let Some(result) = &self.result {
@@ -71,15 +94,9 @@ impl VmWorld {
                 .map_err(|e| e.to_string())?;
             let config = spec.config();
             let case = spec.fill().map_err(|e| e.to_string())?;
-            let exchange = match std::env::var(CLIENT_VAR) {
-                Ok(command) if !command.trim().is_empty() => run_on_client(&command, &case)?,
-                _ => Reference::default().run(&case, false),
-            };
-            match exchange.reply.map_err(|e| e.to_string())? {
-                Reply::Ran(CaseResult::Vm(result)) => Ok((result, config.initial_memory(), config.gas_limit.0)),
-                Reply::Ran(_) => Err("the target answered with a result of another suite".to_owned()),
-                Reply::Unsupported(why) => Err(format!("the client does not support this scenario: {why}")),
-                Reply::Failed(why) => Err(format!("the client could not run this scenario: {why}")),
+            match ran(exchange(&case)?)? {
+                CaseResult::Vm(result) => Ok((result, config.initial_memory(), config.gas_limit.0)),
+                _ => Err(OTHER_SUITE.to_owned()),
             }
         })();
         self.result = Some(result.clone());
@@ -101,23 +118,27 @@ fn run_on_client(command: &str, case: &Case) -> Result<harness::client::Exchange
     Ok(client.run(case, false))
 }
 
-/// A refute scenario: the case it builds, and its result once a Then step asked for it.
-#[derive(Debug, Default, World)]
-struct RefuteWorld {
-    scenario: RefuteScenario,
-    result: Option<Result<(RefuteVector, harness::case::refute::RefuteResult), String>>,
+/// A finished run of a suite's scenario: the case it built and the result.
+type SuiteResult<S> = Result<(<S as SuiteScenario>::Vector, <S as SuiteScenario>::Result), String>;
+
+/// A scenario of a suite a feature tag names (refute, das): the case it builds, and its result
+/// once a Then step asked for it.
+#[derive(Debug)]
+struct SuiteRun<S: SuiteScenario> {
+    scenario: S,
+    result: Option<SuiteResult<S>>,
 }
 
-impl RefuteWorld {
-    fn apply(&mut self, keyword: Keyword, step: &Step) {
-        if let Err(e) = self.scenario.apply(keyword, &step.value, step.docstring.as_deref()) {
-            panic!("{e}");
-        }
+impl<S: SuiteScenario> Default for SuiteRun<S> {
+    fn default() -> Self {
+        SuiteRun { scenario: S::default(), result: None }
     }
+}
 
+impl<S: SuiteScenario> SuiteRun<S> {
     /// Builds the case (filled by the reference) and runs it, once, on the reference or the
     /// named client.
-    fn run(&mut self) -> Result<(RefuteVector, harness::case::refute::RefuteResult), String> {
+    fn run(&mut self) -> SuiteResult<S> {
         if let Some(result) = &self.result {
             return result.clone();
         }
@@ -131,131 +152,78 @@ impl RefuteWorld {
                     harness::case::Provenance::generated("cucumber", 0),
                 )
                 .map_err(|e| e.to_string())?;
-            let case = Case::Refute(vector.clone());
-            let exchange = match std::env::var(CLIENT_VAR) {
-                Ok(command) if !command.trim().is_empty() => run_on_client(&command, &case)?,
-                _ => Reference::default().run(&case, false),
-            };
-            match exchange.reply.map_err(|e| e.to_string())? {
-                Reply::Ran(CaseResult::Refute(result)) => Ok((vector, result)),
-                Reply::Ran(_) => Err("the target answered with a result of another suite".to_owned()),
-                Reply::Unsupported(why) => Err(format!("the client does not support this scenario: {why}")),
-                Reply::Failed(why) => Err(format!("the client could not run this scenario: {why}")),
-            }
+            let result = ran(exchange(&S::case(vector.clone()))?)?;
+            Ok((vector, S::result_of(result).ok_or(OTHER_SUITE)?))
         })();
         self.result = Some(result.clone());
         result
     }
-}
 
-/// A das scenario: the case it builds, and its result once a Then step asked for it.
-#[derive(Debug, Default, World)]
-struct DasWorld {
-    scenario: DasScenario,
-    result: Option<Result<(DasVector, DasResult), String>>,
-}
-
-impl DasWorld {
-    fn apply(&mut self, keyword: Keyword, step: &Step) {
-        if let Err(e) = self.scenario.apply(keyword, &step.value, step.docstring.as_deref()) {
+    /// Applies a Then step and checks it against the result.
+    fn then(&mut self, step: &Step) {
+        apply(&mut self.scenario, Keyword::Then, step);
+        let (vector, result) = match self.run() {
+            Ok(run) => run,
+            Err(e) => panic!("{e}"),
+        };
+        let checked = self.scenario.expectations().last().map(|e| S::check(e, &vector, &result));
+        if let Some(Err(e)) = checked {
             panic!("{e}");
         }
     }
-
-    /// Builds the case (filled by the reference) and runs it, once, on the reference or the
-    /// named client.
-    fn run(&mut self) -> Result<(DasVector, DasResult), String> {
-        if let Some(result) = &self.result {
-            return result.clone();
-        }
-        let result = (|| {
-            let vector = self
-                .scenario
-                .vector(
-                    "scenario",
-                    "a scenario run by cucumber",
-                    &[],
-                    harness::case::Provenance::generated("cucumber", 0),
-                )
-                .map_err(|e| e.to_string())?;
-            let case = Case::Das(vector.clone());
-            let exchange = match std::env::var(CLIENT_VAR) {
-                Ok(command) if !command.trim().is_empty() => run_on_client(&command, &case)?,
-                _ => Reference::default().run(&case, false),
-            };
-            match exchange.reply.map_err(|e| e.to_string())? {
-                Reply::Ran(CaseResult::Das(result)) => Ok((vector, result)),
-                Reply::Ran(_) => Err("the target answered with a result of another suite".to_owned()),
-                Reply::Unsupported(why) => Err(format!("the client does not support this scenario: {why}")),
-                Reply::Failed(why) => Err(format!("the client could not run this scenario: {why}")),
-            }
-        })();
-        self.result = Some(result.clone());
-        result
-    }
 }
+
+/// A refute scenario.
+#[derive(Debug, Default, World)]
+struct RefuteWorld(SuiteRun<RefuteScenario>);
+
+/// A das scenario.
+#[derive(Debug, Default, World)]
+struct DasWorld(SuiteRun<DasScenario>);
 
 #[given(regex = r"^(.+)$")]
 fn das_given(world: &mut DasWorld, step: &Step) {
-    world.apply(Keyword::Given, step);
+    apply(&mut world.0.scenario, Keyword::Given, step);
 }
 
 #[when(regex = r"^(.+)$")]
 fn das_when(world: &mut DasWorld, step: &Step) {
-    world.apply(Keyword::When, step);
+    apply(&mut world.0.scenario, Keyword::When, step);
 }
 
 #[then(regex = r"^(.+)$")]
 fn das_then(world: &mut DasWorld, step: &Step) {
-    world.apply(Keyword::Then, step);
-    let (vector, result) = match world.run() {
-        Ok(run) => run,
-        Err(e) => panic!("{e}"),
-    };
-    // A client's probability within the tolerance counts as the expected one (VEC-7.6).
-    let result = vector.comparable(&result);
-    let checked = world.scenario.expectations.last().map(|e| e.check(&vector, &result));
-    if let Some(Err(e)) = checked {
-        panic!("{e}");
-    }
+    world.0.then(step);
 }
 
 #[given(regex = r"^(.+)$")]
 fn refute_given(world: &mut RefuteWorld, step: &Step) {
-    world.apply(Keyword::Given, step);
+    apply(&mut world.0.scenario, Keyword::Given, step);
 }
 
 #[when(regex = r"^(.+)$")]
 fn refute_when(world: &mut RefuteWorld, step: &Step) {
-    world.apply(Keyword::When, step);
+    apply(&mut world.0.scenario, Keyword::When, step);
 }
 
 #[then(regex = r"^(.+)$")]
 fn refute_then(world: &mut RefuteWorld, step: &Step) {
-    world.apply(Keyword::Then, step);
-    let (vector, result) = match world.run() {
-        Ok(run) => run,
-        Err(e) => panic!("{e}"),
-    };
-    let checked = world.scenario.expectations.last().map(|e| e.check(&vector, &result));
-    if let Some(Err(e)) = checked {
-        panic!("{e}");
-    }
+    world.0.then(step);
 }
 
 #[given(regex = r"^(.+)$")]
 fn given(world: &mut VmWorld, step: &Step) {
-    world.apply(Keyword::Given, step);
+    apply(&mut world.scenario, Keyword::Given, step);
 }
 
 #[when(regex = r"^(.+)$")]
 fn when(world: &mut VmWorld, step: &Step) {
-    world.apply(Keyword::When, step);
+    apply(&mut world.scenario, Keyword::When, step);
 }
 
 #[then(regex = r"^(.+)$")]
 fn then(world: &mut VmWorld, step: &Step) {
-    world.apply(Keyword::Then, step);
+    apply(&mut world.scenario, Keyword::Then, step);
     let (result, memory, gas_limit) = match world.run() {
         Ok(run) => run,
         Err(e) => panic!("{e}"),
@@ -296,6 +264,14 @@ fn suite_of(path: &Path) -> Option<&'static str> {
     harness::scenario::suite_of(&feature)
 }
 
+/// Runs one feature file with the steps of world `W`: whether it failed, and how many steps
+/// were skipped.
+fn run_feature<W: World + WorldInventory + Debug>(runtime: &Runtime, path: &Path) -> (bool, usize) {
+    let writer = runtime
+        .block_on(W::cucumber().with_cli::<cli::Empty>(cli::Opts::default()).fail_on_skipped().run(path.to_path_buf()));
+    (writer.execution_has_failed(), writer.skipped_steps())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // Test binaries start in the package directory; `ORSMA_CLIENT` is written from the
@@ -334,24 +310,12 @@ fn main() -> ExitCode {
         // A feature directly under features/ belongs to the suite its feature tag names.
         let top_level = path.parent().and_then(Path::file_name).is_some_and(|d| d == "features");
         let suite = top_level.then(|| suite_of(path)).flatten();
-        let (failed_run, skipped) = if suite == Some("das") {
-            let writer = runtime.block_on(
-                DasWorld::cucumber().with_cli::<cli::Empty>(cli::Opts::default()).fail_on_skipped().run(path.clone()),
-            );
-            (writer.execution_has_failed(), writer.skipped_steps())
+        let (failed_run, skipped) = if suite == Some(DasScenario::SUITE) {
+            run_feature::<DasWorld>(&runtime, path)
         } else if top_level {
-            let writer = runtime.block_on(
-                RefuteWorld::cucumber()
-                    .with_cli::<cli::Empty>(cli::Opts::default())
-                    .fail_on_skipped()
-                    .run(path.clone()),
-            );
-            (writer.execution_has_failed(), writer.skipped_steps())
+            run_feature::<RefuteWorld>(&runtime, path)
         } else {
-            let writer = runtime.block_on(
-                VmWorld::cucumber().with_cli::<cli::Empty>(cli::Opts::default()).fail_on_skipped().run(path.clone()),
-            );
-            (writer.execution_has_failed(), writer.skipped_steps())
+            run_feature::<VmWorld>(&runtime, path)
         };
         if failed_run || skipped > 0 {
             failed.push(name.clone());

@@ -15,13 +15,15 @@ use primitives::{Hash32, keccak256, merkle};
 use regex::Regex;
 
 use super::vm::{Keyword, StepError};
+use super::{Steps, SuiteScenario};
 use crate::case::das::{
     AxisCode, Corruption, DahSpec, DasCase, DasResult, DasVector, ExtensionConfig, ExtensionPost, FraudCode,
     FraudErrorCode, FraudProofConfig, FraudProofPost, FraudSource, Mask, OdsSpec, ProofSpec, RepairConfig,
     RepairFailure, RepairPost, SamplingConfig, SamplingPost, ShareProofConfig, ShareProofErrorCode, ShareProofPost,
     SquareSpec,
 };
-use crate::case::{CaseId, FORMAT, HashHex, Hex, Provenance, Uint};
+use crate::case::{Case, CaseId, FORMAT, HashHex, Hex, Provenance, Uint};
+use crate::client::CaseResult;
 use crate::reference::das as reference;
 use crate::vectors::gen_das::{CELESTIA_EDS_K4, FRAUD_TAMPER_KINDS, SHARE_TAMPER_KINDS};
 
@@ -214,9 +216,8 @@ fn byte_grid(docstring: Option<&str>) -> Result<Vec<Vec<u8>>, StepError> {
         .collect()
 }
 
-impl DasScenario {
-    /// Applies one step. `docstring` is the step's `"""` block, if any.
-    pub fn apply(&mut self, keyword: Keyword, text: &str, docstring: Option<&str>) -> Result<(), StepError> {
+impl Steps for DasScenario {
+    fn apply(&mut self, keyword: Keyword, text: &str, docstring: Option<&str>) -> Result<(), StepError> {
         let text = text.trim();
         match keyword {
             Keyword::Given => self.given(text, docstring),
@@ -228,7 +229,9 @@ impl DasScenario {
             }
         }
     }
+}
 
+impl DasScenario {
     fn square(&self) -> Result<&SquareSpec, StepError> {
         self.square
             .as_ref()
@@ -473,9 +476,39 @@ impl DasScenario {
             }
         })
     }
+}
 
-    /// The das case this scenario describes, filled by the reference.
-    pub fn vector(
+impl SuiteScenario for DasScenario {
+    const SUITE: &'static str = "das";
+    type Vector = DasVector;
+    type Result = DasResult;
+    type Expectation = Expectation;
+
+    fn expectations(&self) -> &[Expectation] {
+        &self.expectations
+    }
+
+    /// A client's probability within the tolerance counts as the expected one (VEC-7.6).
+    fn check(expectation: &Expectation, vector: &DasVector, result: &DasResult) -> Result<(), StepError> {
+        expectation.check(vector, &vector.comparable(result))
+    }
+
+    fn expected(vector: &DasVector) -> DasResult {
+        vector.expected()
+    }
+
+    fn case(vector: DasVector) -> Case {
+        Case::Das(vector)
+    }
+
+    fn result_of(result: CaseResult) -> Option<DasResult> {
+        match result {
+            CaseResult::Das(result) => Some(result),
+            _ => None,
+        }
+    }
+
+    fn vector(
         &self,
         name: &str,
         description: &str,

@@ -6,18 +6,20 @@
 //! scenario (and every row of a Scenario Outline's Examples) into a vector, filled by the
 //! reference, after checking that its Then steps hold.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use gherkin::{Feature, GherkinEnv, Scenario, StepType};
 
 use crate::case::{Case, Provenance, is_name};
+use crate::client::CaseResult;
 
 pub mod das;
 pub mod refute;
 pub mod vm;
 
-use self::vm::{Keyword, VmScenario};
+use self::vm::{Keyword, StepError, VmScenario};
 
 /// The keyword of a parsed step.
 pub fn keyword(step: &gherkin::Step) -> Keyword {
@@ -121,9 +123,54 @@ fn tag_name(tag: &str) -> String {
     if is_name(&name) { name } else { "tag".to_owned() }
 }
 
-/// Builds the VM scenario a concrete scenario describes.
-pub fn build(concrete: &Concrete) -> Result<VmScenario, String> {
-    let mut scenario = VmScenario::default();
+/// A suite's step vocabulary: each Given, When and Then sentence changes the scenario being
+/// built.
+pub trait Steps: Default {
+    /// Applies one step. `docstring` is the step's `"""` block, if any.
+    fn apply(&mut self, keyword: Keyword, text: &str, docstring: Option<&str>) -> Result<(), StepError>;
+}
+
+/// The scenarios of a suite whose features sit directly in `features/` and name it with a
+/// feature tag (`@refute`, `@das`): the case a scenario describes, filled by the reference, and
+/// its Then steps, checked against whatever answered the case.
+pub trait SuiteScenario: Steps {
+    /// The suite, as the feature tag names it.
+    const SUITE: &'static str;
+    /// The suite's vector.
+    type Vector: Clone + fmt::Debug;
+    /// A result of the suite's vector.
+    type Result: Clone + fmt::Debug;
+    /// One Then step.
+    type Expectation;
+
+    /// The case this scenario describes, filled by the reference.
+    fn vector(
+        &self,
+        name: &str,
+        description: &str,
+        tags: &[String],
+        provenance: Provenance,
+    ) -> Result<Self::Vector, StepError>;
+
+    /// The Then steps so far, in order.
+    fn expectations(&self) -> &[Self::Expectation];
+
+    /// Checks an expectation against a result for `vector`; the error says what was found.
+    fn check(expectation: &Self::Expectation, vector: &Self::Vector, result: &Self::Result) -> Result<(), StepError>;
+
+    /// The result a correct implementation gives for `vector`.
+    fn expected(vector: &Self::Vector) -> Self::Result;
+
+    /// The vector as a case.
+    fn case(vector: Self::Vector) -> Case;
+
+    /// A target's result, if it is one of this suite.
+    fn result_of(result: CaseResult) -> Option<Self::Result>;
+}
+
+/// Builds the scenario a concrete scenario describes.
+pub fn build<S: Steps>(concrete: &Concrete) -> Result<S, String> {
+    let mut scenario = S::default();
     for (keyword, text, docstring) in &concrete.steps {
         scenario.apply(*keyword, text, docstring.as_deref()).map_err(|e| e.to_string())?;
     }
@@ -171,33 +218,23 @@ pub fn export_top_level_feature(path: &Path) -> anyhow::Result<Vec<Case>> {
     let feature = Feature::parse_path(path, GherkinEnv::default())
         .map_err(|e| anyhow::anyhow!("{}: not a valid feature file: {e}", path.display()))?;
     match suite_of(&feature) {
-        Some("das") => export_das_feature(path),
-        _ => export_refute_feature(path),
+        Some(das::DasScenario::SUITE) => export_suite_feature::<das::DasScenario>(path, &feature),
+        Some(refute::RefuteScenario::SUITE) => export_suite_feature::<refute::RefuteScenario>(path, &feature),
+        _ => bail!(
+            "{}: a feature outside features/<suite>/ names its suite with a feature tag (`@refute`, `@das`)",
+            display_path(path)
+        ),
     }
 }
 
-/// Builds the das scenario a concrete scenario describes.
-pub fn build_das(concrete: &Concrete) -> Result<das::DasScenario, String> {
-    let mut scenario = das::DasScenario::default();
-    for (keyword, text, docstring) in &concrete.steps {
-        scenario.apply(*keyword, text, docstring.as_deref()).map_err(|e| e.to_string())?;
-    }
-    Ok(scenario)
-}
-
-/// Exports one das feature file's scenarios: each goes to the handler its When step asks for,
-/// named `scenario_<slug>`.
-pub fn export_das_feature(path: &Path) -> anyhow::Result<Vec<Case>> {
-    let feature = Feature::parse_path(path, GherkinEnv::default())
-        .map_err(|e| anyhow::anyhow!("{}: not a valid feature file: {e}", path.display()))?;
+/// Exports the scenarios of a feature file of suite `S`: each goes to the handler its When
+/// step asks for, named `scenario_<slug>`.
+fn export_suite_feature<S: SuiteScenario>(path: &Path, feature: &Feature) -> anyhow::Result<Vec<Case>> {
     let shown = display_path(path);
-    if suite_of(&feature) != Some("das") {
-        bail!("{shown}: a das feature names its suite with the feature tag `@das`");
-    }
     let mut cases = Vec::new();
-    for concrete in concrete(&feature) {
+    for concrete in concrete(feature) {
         let at = format!("{shown}:{}", concrete.line);
-        let scenario = build_das(&concrete).map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        let scenario: S = build(&concrete).map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
         let provenance =
             Provenance { feature: Some(at.clone()), scenario: Some(concrete.title.clone()), ..Provenance::default() };
         let mut tags = concrete.tags.clone();
@@ -205,55 +242,13 @@ pub fn export_das_feature(path: &Path) -> anyhow::Result<Vec<Case>> {
         let vector = scenario
             .vector(&format!("scenario_{}", concrete.name), &concrete.title, &tags, provenance)
             .map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
-        let result = vector.expected();
-        for expectation in &scenario.expectations {
-            if let Err(e) = expectation.check(&vector, &result) {
+        let result = S::expected(&vector);
+        for expectation in scenario.expectations() {
+            if let Err(e) = S::check(expectation, &vector, &result) {
                 bail!("{at}: the reference does not satisfy this scenario: {e}");
             }
         }
-        let case = Case::Das(vector);
-        case.check().map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
-        cases.push(case);
-    }
-    Ok(cases)
-}
-
-/// Builds the refute scenario a concrete scenario describes.
-pub fn build_refute(concrete: &Concrete) -> Result<refute::RefuteScenario, String> {
-    let mut scenario = refute::RefuteScenario::default();
-    for (keyword, text, docstring) in &concrete.steps {
-        scenario.apply(*keyword, text, docstring.as_deref()).map_err(|e| e.to_string())?;
-    }
-    Ok(scenario)
-}
-
-/// Exports one refute feature file's scenarios: each goes to the handler its When step asks
-/// for, named `scenario_<slug>`.
-pub fn export_refute_feature(path: &Path) -> anyhow::Result<Vec<Case>> {
-    let feature = Feature::parse_path(path, GherkinEnv::default())
-        .map_err(|e| anyhow::anyhow!("{}: not a valid feature file: {e}", path.display()))?;
-    let shown = display_path(path);
-    if suite_of(&feature).is_none() {
-        bail!("{shown}: a feature outside features/<suite>/ names its suite with a feature tag (`@refute`, `@das`)");
-    }
-    let mut cases = Vec::new();
-    for concrete in concrete(&feature) {
-        let at = format!("{shown}:{}", concrete.line);
-        let scenario = build_refute(&concrete).map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
-        let provenance =
-            Provenance { feature: Some(at.clone()), scenario: Some(concrete.title.clone()), ..Provenance::default() };
-        let mut tags = concrete.tags.clone();
-        tags.push("scenario".to_owned());
-        let vector = scenario
-            .vector(&format!("scenario_{}", concrete.name), &concrete.title, &tags, provenance)
-            .map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
-        let result = vector.expected();
-        for expectation in &scenario.expectations {
-            if let Err(e) = expectation.check(&vector, &result) {
-                bail!("{at}: the reference does not satisfy this scenario: {e}");
-            }
-        }
-        let case = Case::Refute(vector);
+        let case = S::case(vector);
         case.check().map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
         cases.push(case);
     }
@@ -270,7 +265,7 @@ pub fn export_feature(path: &Path) -> anyhow::Result<Vec<Case>> {
     let mut cases = Vec::new();
     for concrete in concrete(&feature) {
         let at = format!("{shown}:{}", concrete.line);
-        let scenario = build(&concrete).map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+        let scenario: VmScenario = build(&concrete).map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
         let provenance =
             Provenance { feature: Some(at.clone()), scenario: Some(concrete.title.clone()), ..Provenance::default() };
         let mut spec = scenario

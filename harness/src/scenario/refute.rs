@@ -12,12 +12,14 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::vm::{Keyword, StepError, VmScenario};
+use super::{Steps, SuiteScenario};
 use crate::case::refute::{
     BisectionConfig, ChallengerSpec, CommitmentConfig, DefenderSpec, GameSpec, Move, PartyCode, PickSpec,
     ProofErrorCode, ProofSource, ReasonCode, RefuteCase, RefuteResult, RefuteVector, StepProofConfig, StepProofPost,
 };
 use crate::case::vm::VmConfig;
-use crate::case::{CaseId, FORMAT, HashHex, Hex, Provenance, Uint};
+use crate::case::{Case, CaseId, FORMAT, HashHex, Hex, Provenance, Uint};
+use crate::client::CaseResult;
 use crate::reference::refute as reference;
 use crate::vectors::gen_refute::{TAMPER_KINDS, tamper};
 
@@ -131,9 +133,8 @@ fn unknown(keyword: &str, text: &str) -> StepError {
     StepError(format!("no step matches `{keyword} {text}`. The refute steps are:\n{VOCABULARY}"))
 }
 
-impl RefuteScenario {
-    /// Applies one step. `docstring` is the step's `"""` block, if any.
-    pub fn apply(&mut self, keyword: Keyword, text: &str, docstring: Option<&str>) -> Result<(), StepError> {
+impl Steps for RefuteScenario {
+    fn apply(&mut self, keyword: Keyword, text: &str, docstring: Option<&str>) -> Result<(), StepError> {
         let text = text.trim();
         match keyword {
             Keyword::Given => self.given(text, docstring),
@@ -145,7 +146,9 @@ impl RefuteScenario {
             }
         }
     }
+}
 
+impl RefuteScenario {
     fn given(&mut self, text: &str, docstring: Option<&str>) -> Result<(), StepError> {
         if let Some(c) = captures(re!(format!("a game of degree {UINT} over {UINT} steps?")), text) {
             self.game = Some((uint(c[0])?, uint(c[1])?));
@@ -209,9 +212,38 @@ impl RefuteScenario {
             .host(self.vm.host.clone());
         Ok(spec.config())
     }
+}
 
-    /// The refute case this scenario describes, filled by the reference.
-    pub fn vector(
+impl SuiteScenario for RefuteScenario {
+    const SUITE: &'static str = "refute";
+    type Vector = RefuteVector;
+    type Result = RefuteResult;
+    type Expectation = Expectation;
+
+    fn expectations(&self) -> &[Expectation] {
+        &self.expectations
+    }
+
+    fn check(expectation: &Expectation, vector: &RefuteVector, result: &RefuteResult) -> Result<(), StepError> {
+        expectation.check(vector, result)
+    }
+
+    fn expected(vector: &RefuteVector) -> RefuteResult {
+        vector.expected()
+    }
+
+    fn case(vector: RefuteVector) -> Case {
+        Case::Refute(vector)
+    }
+
+    fn result_of(result: CaseResult) -> Option<RefuteResult> {
+        match result {
+            CaseResult::Refute(result) => Some(result),
+            _ => None,
+        }
+    }
+
+    fn vector(
         &self,
         name: &str,
         description: &str,

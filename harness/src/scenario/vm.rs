@@ -122,9 +122,8 @@ Then gas used is N  |  Then all gas is used
 Then the run takes N steps  |  Then ip is N
 Then the host was called N times  |  Then host call N had id I";
 
-impl VmScenario {
-    /// Applies one step. `docstring` is the step's `"""` block, if any.
-    pub fn apply(&mut self, keyword: Keyword, text: &str, docstring: Option<&str>) -> Result<(), StepError> {
+impl super::Steps for VmScenario {
+    fn apply(&mut self, keyword: Keyword, text: &str, docstring: Option<&str>) -> Result<(), StepError> {
         let text = text.trim();
         match keyword {
             Keyword::Given => self.given(text, docstring),
@@ -136,7 +135,9 @@ impl VmScenario {
             }
         }
     }
+}
 
+impl VmScenario {
     fn given(&mut self, text: &str, docstring: Option<&str>) -> Result<(), StepError> {
         if text == "the program:" || text == "the program" {
             let source = docstring
