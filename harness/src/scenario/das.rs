@@ -8,14 +8,11 @@
 //! expectations are checked against whatever answered it (the reference or a client), so a
 //! scenario checks any implementation.
 
-use std::sync::LazyLock;
-
 use ::das::{BadEncodingProof, Codec, ExtendedSquare};
 use primitives::{Hash32, keccak256, merkle};
-use regex::Regex;
 
 use super::vm::{Keyword, StepError};
-use super::{Steps, SuiteScenario};
+use super::{Steps, SuiteScenario, UINT, captures, uint};
 use crate::case::das::{
     AxisCode, Corruption, DahSpec, DasCase, DasResult, DasVector, ExtensionConfig, ExtensionPost, FraudCode,
     FraudErrorCode, FraudProofConfig, FraudProofPost, FraudSource, Mask, OdsSpec, ProofSpec, RepairConfig,
@@ -128,25 +125,8 @@ pub enum Expectation {
 /// The largest blob a scenario draws: the square that holds it is within `vectors.md` VEC-7.1.
 const MAX_BLOB_BYTES: usize = 1 << 24;
 
-const UINT: &str = r"([0-9]+)";
 const HASH: &str = r"(0x[0-9a-f]{64})";
 const BY: &str = r"(?:×|x)";
-
-macro_rules! re {
-    ($pattern:expr) => {{
-        static RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(&format!("^{}$", $pattern)).ok());
-        RE.as_ref()
-    }};
-}
-
-fn captures<'t>(re: Option<&Regex>, text: &'t str) -> Option<Vec<&'t str>> {
-    let caps = re?.captures(text)?;
-    Some(caps.iter().skip(1).map(|m| m.map_or("", |m| m.as_str())).collect())
-}
-
-fn uint(s: &str) -> Result<u64, StepError> {
-    s.parse().map_err(|_| StepError(format!("`{s}` is not an unsigned 64-bit integer")))
-}
 
 fn index(s: &str) -> Result<usize, StepError> {
     s.parse().map_err(|_| StepError(format!("`{s}` is not an index")))

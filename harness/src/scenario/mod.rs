@@ -15,9 +15,35 @@ use gherkin::{Feature, GherkinEnv, Scenario, StepType};
 use crate::case::{Case, Provenance, is_name};
 use crate::client::CaseResult;
 
+/// A step pattern, compiled once, matching the whole step text.
+macro_rules! re {
+    ($pattern:expr) => {{
+        static RE: std::sync::LazyLock<Option<regex::Regex>> =
+            std::sync::LazyLock::new(|| regex::Regex::new(&format!("^{}$", $pattern)).ok());
+        RE.as_ref()
+    }};
+}
+
 pub mod das;
 pub mod refute;
 pub mod vm;
+
+/// A step pattern's unsigned integer.
+const UINT: &str = r"([0-9]+)";
+
+/// A step pattern's signed integer.
+const INT: &str = r"(-?[0-9]+)";
+
+/// The groups `re` captures in `text` (empty for a group that did not take part), if it matches.
+fn captures<'t>(re: Option<&regex::Regex>, text: &'t str) -> Option<Vec<&'t str>> {
+    let caps = re?.captures(text)?;
+    Some(caps.iter().skip(1).map(|m| m.map_or("", |m| m.as_str())).collect())
+}
+
+/// An unsigned integer of a step.
+fn uint(s: &str) -> Result<u64, StepError> {
+    s.parse().map_err(|_| StepError(format!("`{s}` is not an unsigned 64-bit integer")))
+}
 
 use self::vm::{Keyword, StepError, VmScenario};
 

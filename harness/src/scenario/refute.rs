@@ -7,12 +7,8 @@
 //! case is built by the reference; the expectations are checked against whatever answered it
 //! (the reference or a client), so a scenario checks any implementation.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::vm::{Keyword, StepError, VmScenario};
-use super::{Steps, SuiteScenario};
+use super::{INT, Steps, SuiteScenario, UINT, captures, uint};
 use crate::case::refute::{
     BisectionConfig, ChallengerSpec, CommitmentConfig, DefenderSpec, GameSpec, Move, PartyCode, PickSpec,
     ProofErrorCode, ProofSource, ReasonCode, RefuteCase, RefuteResult, RefuteVector, StepProofConfig, StepProofPost,
@@ -84,25 +80,6 @@ pub enum Expectation {
     CommitmentsEqual(u64, u64, bool),
     /// After this many steps, the state's stack depth.
     StackDepth(u64, u64),
-}
-
-const UINT: &str = r"([0-9]+)";
-const INT: &str = r"(-?[0-9]+)";
-
-macro_rules! re {
-    ($pattern:expr) => {{
-        static RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(&format!("^{}$", $pattern)).ok());
-        RE.as_ref()
-    }};
-}
-
-fn captures<'t>(re: Option<&Regex>, text: &'t str) -> Option<Vec<&'t str>> {
-    let caps = re?.captures(text)?;
-    Some(caps.iter().skip(1).map(|m| m.map_or("", |m| m.as_str())).collect())
-}
-
-fn uint(s: &str) -> Result<u64, StepError> {
-    s.parse().map_err(|_| StepError(format!("`{s}` is not an unsigned 64-bit integer")))
 }
 
 /// The sentences, for error messages and docs.

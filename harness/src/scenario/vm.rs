@@ -4,10 +4,7 @@
 //! The same table serves the cucumber runner and the vector exporter, so a scenario means
 //! the same thing wherever it runs. `docs/testing.md` lists the sentences.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
+use super::{INT, UINT, captures, uint};
 use crate::case::vm::{DecodeCode, HostAnswer, OutcomeSpec, TrapCode, VmResult};
 use crate::case::{Int, Uint};
 use crate::vectors::fill::VmSpec;
@@ -74,31 +71,12 @@ pub enum Expectation {
 #[error("{0}")]
 pub struct StepError(pub String);
 
-const INT: &str = r"(-?[0-9]+)";
-const UINT: &str = r"([0-9]+)";
-
-macro_rules! re {
-    ($pattern:expr) => {{
-        static RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(&format!("^{}$", $pattern)).ok());
-        RE.as_ref()
-    }};
-}
-
 fn int(s: &str) -> Result<i64, StepError> {
     s.parse().map_err(|_| StepError(format!("`{s}` is not a 64-bit integer")))
 }
 
-fn uint(s: &str) -> Result<u64, StepError> {
-    s.parse().map_err(|_| StepError(format!("`{s}` is not an unsigned 64-bit integer")))
-}
-
 fn list(s: &str) -> Result<Vec<i64>, StepError> {
     s.split(',').map(|v| int(v.trim())).collect()
-}
-
-fn captures<'t>(re: Option<&Regex>, text: &'t str) -> Option<Vec<&'t str>> {
-    let caps = re?.captures(text)?;
-    Some(caps.iter().skip(1).map(|m| m.map_or("", |m| m.as_str())).collect())
 }
 
 /// The sentences, for error messages and docs.
