@@ -12,7 +12,7 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{CaseError, CaseId, HashHex, Hex, Provenance, Uint};
+use super::{CaseError, HandlerProbe, HashHex, Hex, Provenance, Uint};
 
 /// The handlers of the das suite.
 pub const HANDLERS: &[&str] = &["extension", "share_proof", "repair", "fraud_proof", "sampling"];
@@ -100,18 +100,7 @@ pub enum DasVector {
     Sampling(DasCase<SamplingConfig, SamplingPost>),
 }
 
-/// Applies `$body` to the inner case of any handler.
-macro_rules! each {
-    ($v:expr, $c:ident => $body:expr) => {
-        match $v {
-            DasVector::Extension($c) => $body,
-            DasVector::ShareProof($c) => $body,
-            DasVector::Repair($c) => $body,
-            DasVector::FraudProof($c) => $body,
-            DasVector::Sampling($c) => $body,
-        }
-    };
-}
+handler_cases!(DasCase, DasVector, DasRequestRef, DasRequest, [Extension, ShareProof, Repair, FraudProof, Sampling]);
 
 // ---------------------------------------------------------------------------------------------
 // shared parts: squares, corruptions, headers, axes
@@ -738,26 +727,39 @@ fn none<T>() -> Option<T> {
     None
 }
 
-impl TryFrom<OkOrError<Repaired, RepairFailure>> for RepairPost {
-    type Error = &'static str;
+/// Reads and writes `$post`, an enum of `Ok($ok)` and `Error($error)`, as [`OkOrError`];
+/// `$what` says what else it must be.
+macro_rules! ok_or_error {
+    ($post:ident, $ok:ty, $error:ty, $what:literal) => {
+        impl TryFrom<OkOrError<$ok, $error>> for $post {
+            type Error = &'static str;
 
-    fn try_from(w: OkOrError<Repaired, RepairFailure>) -> Result<RepairPost, &'static str> {
-        match (w.ok, w.error) {
-            (Some(ok), None) => Ok(RepairPost::Ok(ok)),
-            (None, Some(error)) => Ok(RepairPost::Error(error)),
-            _ => Err("a repair result is `{ok: {data_root, eds_keccak}}` or `{error: {code, …}}`"),
+            fn try_from(w: OkOrError<$ok, $error>) -> Result<$post, &'static str> {
+                match (w.ok, w.error) {
+                    (Some(ok), None) => Ok($post::Ok(ok)),
+                    (None, Some(error)) => Ok($post::Error(error)),
+                    _ => Err($what),
+                }
+            }
         }
-    }
+
+        impl From<$post> for OkOrError<$ok, $error> {
+            fn from(p: $post) -> Self {
+                match p {
+                    $post::Ok(ok) => OkOrError { ok: Some(ok), error: None },
+                    $post::Error(error) => OkOrError { ok: None, error: Some(error) },
+                }
+            }
+        }
+    };
 }
 
-impl From<RepairPost> for OkOrError<Repaired, RepairFailure> {
-    fn from(p: RepairPost) -> Self {
-        match p {
-            RepairPost::Ok(ok) => OkOrError { ok: Some(ok), error: None },
-            RepairPost::Error(error) => OkOrError { ok: None, error: Some(error) },
-        }
-    }
-}
+ok_or_error!(
+    RepairPost,
+    Repaired,
+    RepairFailure,
+    "a repair result is `{ok: {data_root, eds_keccak}}` or `{error: {code, …}}`"
+);
 
 /// A repaired square.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -829,26 +831,7 @@ pub enum FraudProofPost {
     Error(FraudRejected),
 }
 
-impl TryFrom<OkOrError<FraudShown, FraudRejected>> for FraudProofPost {
-    type Error = &'static str;
-
-    fn try_from(w: OkOrError<FraudShown, FraudRejected>) -> Result<FraudProofPost, &'static str> {
-        match (w.ok, w.error) {
-            (Some(ok), None) => Ok(FraudProofPost::Ok(ok)),
-            (None, Some(error)) => Ok(FraudProofPost::Error(error)),
-            _ => Err("a fraud_proof result is `{ok: {fraud}}` or `{error: {code}}`"),
-        }
-    }
-}
-
-impl From<FraudProofPost> for OkOrError<FraudShown, FraudRejected> {
-    fn from(p: FraudProofPost) -> Self {
-        match p {
-            FraudProofPost::Ok(ok) => OkOrError { ok: Some(ok), error: None },
-            FraudProofPost::Error(error) => OkOrError { ok: None, error: Some(error) },
-        }
-    }
-}
+ok_or_error!(FraudProofPost, FraudShown, FraudRejected, "a fraud_proof result is `{ok: {fraud}}` or `{error: {code}}`");
 
 /// What a valid fraud proof shows.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -1198,12 +1181,6 @@ pub enum DasResult {
     Sampling(DasResultOf<SamplingPost>),
 }
 
-/// Just the handler of a case or request, read first to choose the types.
-#[derive(Deserialize)]
-struct HandlerProbe {
-    handler: String,
-}
-
 /// The error for a handler this suite does not have.
 pub fn unknown_handler(handler: &str) -> CaseError {
     CaseError::Invalid(format!("unknown das handler `{handler}` (known: {})", HANDLERS.join(", ")))
@@ -1222,28 +1199,6 @@ impl DasRequest {
             "sampling" => DasRequest::Sampling(serde_json::from_str(text).map_err(syntax)?),
             other => return Err(unknown_handler(other)),
         })
-    }
-
-    /// The handler.
-    pub fn handler(&self) -> &str {
-        match self {
-            DasRequest::Extension(r) => &r.handler,
-            DasRequest::ShareProof(r) => &r.handler,
-            DasRequest::Repair(r) => &r.handler,
-            DasRequest::FraudProof(r) => &r.handler,
-            DasRequest::Sampling(r) => &r.handler,
-        }
-    }
-
-    /// The suite named in the request.
-    pub fn suite(&self) -> &str {
-        match self {
-            DasRequest::Extension(r) => &r.suite,
-            DasRequest::ShareProof(r) => &r.suite,
-            DasRequest::Repair(r) => &r.suite,
-            DasRequest::FraudProof(r) => &r.suite,
-            DasRequest::Sampling(r) => &r.suite,
-        }
     }
 
     /// Checks the configuration's rules (a request that breaks one is refused, CP-3.5).
@@ -1270,57 +1225,6 @@ impl DasVector {
             "sampling" => DasVector::Sampling(super::decode(text, encoding)?),
             other => return Err(unknown_handler(other)),
         })
-    }
-
-    /// Writes the vector in canonical form.
-    pub fn render(&self, encoding: super::Encoding) -> String {
-        each!(self, v => super::encode(v, encoding))
-    }
-
-    /// The case id.
-    pub fn case_id(&self) -> CaseId {
-        each!(self, v => CaseId { suite: v.suite.clone(), handler: v.handler.clone(), case: v.case.clone() })
-    }
-
-    /// The id as written.
-    pub fn id(&self) -> &str {
-        each!(self, v => &v.id)
-    }
-
-    /// The suite as written.
-    pub fn suite(&self) -> &str {
-        each!(self, v => &v.suite)
-    }
-
-    /// The handler as written.
-    pub fn handler(&self) -> &str {
-        each!(self, v => &v.handler)
-    }
-
-    /// The tags.
-    pub fn tags(&self) -> &[String] {
-        each!(self, v => &v.tags)
-    }
-
-    /// The description.
-    pub fn description(&self) -> &str {
-        each!(self, v => &v.description)
-    }
-
-    /// The provenance.
-    pub fn provenance(&self) -> &Provenance {
-        each!(self, v => &v.provenance)
-    }
-
-    /// The request a client gets, borrowed from the vector, as JSON.
-    pub fn request_json(&self) -> serde_json::Value {
-        let value = each!(self, v => serde_json::to_value(DasRequestRef {
-            id: &v.id,
-            suite: &v.suite,
-            handler: &v.handler,
-            config: &v.config,
-        }));
-        value.unwrap_or(serde_json::Value::Null)
     }
 
     /// The result a correct client returns.

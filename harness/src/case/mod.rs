@@ -11,6 +11,133 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// For a suite whose vectors are an enum of one generic case type per handler (refute, das):
+/// the case type's constructor, the vector's manifest accessors and the request it sends a
+/// client (as `$request_ref`), and the request enum's handler and suite. The vector and the
+/// request enum have the variants listed.
+macro_rules! handler_cases {
+    ($case:ident, $vector:ident, $request_ref:ident, $request:ident, [$($variant:ident),+ $(,)?]) => {
+        impl<C, P> $case<C, P> {
+            /// A case named by `id`, tagged with `tags` and its handler (sorted, each once).
+            pub fn new(
+                id: &$crate::case::CaseId,
+                description: String,
+                mut tags: Vec<String>,
+                provenance: $crate::case::Provenance,
+                config: C,
+                post: P,
+            ) -> Self {
+                tags.push(id.handler.clone());
+                tags.sort();
+                tags.dedup();
+                $case {
+                    format: $crate::case::FORMAT.to_owned(),
+                    id: id.to_string(),
+                    suite: id.suite.clone(),
+                    handler: id.handler.clone(),
+                    case: id.case.clone(),
+                    description,
+                    tags,
+                    provenance,
+                    config,
+                    post,
+                }
+            }
+        }
+
+        impl $vector {
+            /// Writes the vector in canonical form.
+            pub fn render(&self, encoding: $crate::case::Encoding) -> String {
+                match self {
+                    $($vector::$variant(v) => $crate::case::encode(v, encoding),)+
+                }
+            }
+
+            /// The case id.
+            pub fn case_id(&self) -> $crate::case::CaseId {
+                match self {
+                    $($vector::$variant(v) => $crate::case::CaseId {
+                        suite: v.suite.clone(),
+                        handler: v.handler.clone(),
+                        case: v.case.clone(),
+                    },)+
+                }
+            }
+
+            /// The id as written.
+            pub fn id(&self) -> &str {
+                match self {
+                    $($vector::$variant(v) => &v.id,)+
+                }
+            }
+
+            /// The suite as written.
+            pub fn suite(&self) -> &str {
+                match self {
+                    $($vector::$variant(v) => &v.suite,)+
+                }
+            }
+
+            /// The handler as written.
+            pub fn handler(&self) -> &str {
+                match self {
+                    $($vector::$variant(v) => &v.handler,)+
+                }
+            }
+
+            /// The tags.
+            pub fn tags(&self) -> &[String] {
+                match self {
+                    $($vector::$variant(v) => &v.tags,)+
+                }
+            }
+
+            /// The description.
+            pub fn description(&self) -> &str {
+                match self {
+                    $($vector::$variant(v) => &v.description,)+
+                }
+            }
+
+            /// The provenance.
+            pub fn provenance(&self) -> &$crate::case::Provenance {
+                match self {
+                    $($vector::$variant(v) => &v.provenance,)+
+                }
+            }
+
+            /// The request a client gets, borrowed from the vector, as JSON.
+            pub fn request_json(&self) -> serde_json::Value {
+                let value = match self {
+                    $($vector::$variant(v) => serde_json::to_value($request_ref {
+                        id: &v.id,
+                        suite: &v.suite,
+                        handler: &v.handler,
+                        config: &v.config,
+                    }),)+
+                };
+                value.unwrap_or(serde_json::Value::Null)
+            }
+        }
+
+        impl $request {
+            /// The handler.
+            pub fn handler(&self) -> &str {
+                match self {
+                    $($request::$variant(r) => &r.handler,)+
+                }
+            }
+
+            /// The suite named in the request.
+            pub fn suite(&self) -> &str {
+                match self {
+                    $($request::$variant(r) => &r.suite,)+
+                }
+            }
+        }
+    };
+}
+
 pub mod das;
 pub mod num;
 pub mod refute;
@@ -145,6 +272,12 @@ pub enum CaseError {
 struct Envelope {
     format: String,
     suite: String,
+}
+
+/// Just the handler of a case or request, read first to choose the types.
+#[derive(Deserialize)]
+struct HandlerProbe {
+    handler: String,
 }
 
 /// The encodings a vector can be read from and written to.

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::vm::VmConfig;
-use super::{CaseError, CaseId, HashHex, Hex, Int, Provenance, Uint};
+use super::{CaseError, HandlerProbe, HashHex, Hex, Int, Provenance, Uint};
 
 /// The handlers of the refute suite.
 pub const HANDLERS: &[&str] = &["commitment", "step_proof", "bisection"];
@@ -67,16 +67,7 @@ pub enum RefuteVector {
     Bisection(RefuteCase<BisectionConfig, BisectionPost>),
 }
 
-/// Applies `$body` to the inner case of any handler.
-macro_rules! each {
-    ($v:expr, $c:ident => $body:expr) => {
-        match $v {
-            RefuteVector::Commitment($c) => $body,
-            RefuteVector::StepProof($c) => $body,
-            RefuteVector::Bisection($c) => $body,
-        }
-    };
-}
+handler_cases!(RefuteCase, RefuteVector, RefuteRequestRef, RefuteRequest, [Commitment, StepProof, Bisection]);
 
 // ---------------------------------------------------------------------------------------------
 // commitment
@@ -726,12 +717,6 @@ pub enum RefuteResult {
     Bisection(RefuteResultOf<BisectionPost>),
 }
 
-/// Just the handler of a case or request, read first to choose the types.
-#[derive(Deserialize)]
-struct HandlerProbe {
-    handler: String,
-}
-
 fn unknown_handler(handler: &str) -> CaseError {
     CaseError::Invalid(format!("unknown refute handler `{handler}` (known: {})", HANDLERS.join(", ")))
 }
@@ -749,24 +734,6 @@ impl RefuteRequest {
         };
         Ok(request)
     }
-
-    /// The handler.
-    pub fn handler(&self) -> &str {
-        match self {
-            RefuteRequest::Commitment(r) => &r.handler,
-            RefuteRequest::StepProof(r) => &r.handler,
-            RefuteRequest::Bisection(r) => &r.handler,
-        }
-    }
-
-    /// The suite named in the request.
-    pub fn suite(&self) -> &str {
-        match self {
-            RefuteRequest::Commitment(r) => &r.suite,
-            RefuteRequest::StepProof(r) => &r.suite,
-            RefuteRequest::Bisection(r) => &r.suite,
-        }
-    }
 }
 
 impl RefuteVector {
@@ -781,46 +748,6 @@ impl RefuteVector {
         })
     }
 
-    /// Writes the vector in canonical form.
-    pub fn render(&self, encoding: super::Encoding) -> String {
-        each!(self, v => super::encode(v, encoding))
-    }
-
-    /// The case id.
-    pub fn case_id(&self) -> CaseId {
-        each!(self, v => CaseId { suite: v.suite.clone(), handler: v.handler.clone(), case: v.case.clone() })
-    }
-
-    /// The id as written.
-    pub fn id(&self) -> &str {
-        each!(self, v => &v.id)
-    }
-
-    /// The suite as written.
-    pub fn suite(&self) -> &str {
-        each!(self, v => &v.suite)
-    }
-
-    /// The handler as written.
-    pub fn handler(&self) -> &str {
-        each!(self, v => &v.handler)
-    }
-
-    /// The tags.
-    pub fn tags(&self) -> &[String] {
-        each!(self, v => &v.tags)
-    }
-
-    /// The description.
-    pub fn description(&self) -> &str {
-        each!(self, v => &v.description)
-    }
-
-    /// The provenance.
-    pub fn provenance(&self) -> &Provenance {
-        each!(self, v => &v.provenance)
-    }
-
     /// The VM configuration the case runs, if it runs one (a verify case does not).
     pub fn vm_config(&self) -> Option<&VmConfig> {
         match self {
@@ -831,17 +758,6 @@ impl RefuteVector {
             },
             RefuteVector::Bisection(v) => Some(&v.config.vm),
         }
-    }
-
-    /// The request a client gets, borrowed from the vector, as JSON.
-    pub fn request_json(&self) -> serde_json::Value {
-        let value = each!(self, v => serde_json::to_value(RefuteRequestRef {
-            id: &v.id,
-            suite: &v.suite,
-            handler: &v.handler,
-            config: &v.config,
-        }));
-        value.unwrap_or(serde_json::Value::Null)
     }
 
     /// The result a correct client returns.

@@ -19,7 +19,7 @@ use crate::case::das::{
     RepairFailure, RepairPost, SamplingConfig, SamplingPost, ShareProofConfig, ShareProofErrorCode, ShareProofPost,
     SquareSpec,
 };
-use crate::case::{Case, CaseId, FORMAT, HashHex, Hex, Provenance, Uint};
+use crate::case::{Case, CaseId, HashHex, Hex, Provenance, Uint};
 use crate::client::CaseResult;
 use crate::reference::das as reference;
 use crate::vectors::gen_das::{CELESTIA_EDS_K4, FRAUD_TAMPER_KINDS, SHARE_TAMPER_KINDS};
@@ -506,24 +506,16 @@ impl SuiteScenario for DasScenario {
             Ask::Sample(..) | Ask::Probability(_) => "sampling",
         };
         let id = CaseId::new("das", handler, name).map_err(invalid)?;
-        let mut tags = tags.to_vec();
-        tags.push(handler.to_owned());
-        tags.sort();
-        tags.dedup();
         macro_rules! case {
             ($variant:ident, $config:expr, $post:expr) => {
-                DasVector::$variant(DasCase {
-                    format: FORMAT.to_owned(),
-                    id: id.to_string(),
-                    suite: id.suite.clone(),
-                    handler: id.handler.clone(),
-                    case: id.case.clone(),
-                    description: description.to_owned(),
-                    tags,
+                DasVector::$variant(DasCase::new(
+                    &id,
+                    description.to_owned(),
+                    tags.to_vec(),
                     provenance,
-                    config: $config,
-                    post: $post,
-                })
+                    $config,
+                    $post,
+                ))
             };
         }
         let square = self.square()?.clone();

@@ -14,7 +14,7 @@ use crate::case::refute::{
     ProofErrorCode, ProofSource, ReasonCode, RefuteCase, RefuteResult, RefuteVector, StepProofConfig, StepProofPost,
 };
 use crate::case::vm::VmConfig;
-use crate::case::{Case, CaseId, FORMAT, HashHex, Hex, Provenance, Uint};
+use crate::case::{Case, CaseId, HashHex, Hex, Provenance, Uint};
 use crate::client::CaseResult;
 use crate::reference::refute as reference;
 use crate::vectors::gen_refute::{TAMPER_KINDS, tamper};
@@ -237,24 +237,16 @@ impl SuiteScenario for RefuteScenario {
             Ask::Play => "bisection",
         };
         let id = CaseId::new("refute", handler, name).map_err(invalid)?;
-        let mut tags = tags.to_vec();
-        tags.push(handler.to_owned());
-        tags.sort();
-        tags.dedup();
         macro_rules! case {
             ($variant:ident, $config:expr, $post:expr) => {
-                RefuteVector::$variant(RefuteCase {
-                    format: FORMAT.to_owned(),
-                    id: id.to_string(),
-                    suite: id.suite.clone(),
-                    handler: id.handler.clone(),
-                    case: id.case.clone(),
-                    description: description.to_owned(),
-                    tags,
+                RefuteVector::$variant(RefuteCase::new(
+                    &id,
+                    description.to_owned(),
+                    tags.to_vec(),
                     provenance,
-                    config: $config,
-                    post: $post,
-                })
+                    $config,
+                    $post,
+                ))
             };
         }
         let vector = match ask {

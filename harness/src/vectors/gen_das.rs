@@ -19,7 +19,7 @@ use crate::case::das::{
     AxisCode, Corruption, DahSpec, DasCase, DasVector, ExtensionConfig, FraudProofConfig, FraudSource, Mask, OdsSpec,
     ProofSpec, RepairConfig, SamplingConfig, ShareProofConfig, SquareSpec,
 };
-use crate::case::{Case, CaseError, CaseId, FORMAT, HashHex, Hex, Provenance, Uint};
+use crate::case::{Case, CaseError, CaseId, HashHex, Hex, Provenance, Uint};
 use crate::reference::das as reference;
 
 /// The extended square of a real Celestia block (`k = 4`, 512-byte shares, row-major), from
@@ -160,22 +160,15 @@ impl Gen {
         wrap: fn(DasCase<C, P>) -> DasVector,
     ) -> Result<(), CaseError> {
         let id = CaseId::new("das", handler, name)?;
-        let mut tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
-        tags.push(handler.to_owned());
-        tags.sort();
-        tags.dedup();
-        let case = Case::Das(wrap(DasCase {
-            format: FORMAT.to_owned(),
-            id: id.to_string(),
-            suite: id.suite.clone(),
-            handler: id.handler.clone(),
-            case: id.case.clone(),
+        let tags = tags.iter().map(|t| (*t).to_owned()).collect();
+        let case = Case::Das(wrap(DasCase::new(
+            &id,
             description,
             tags,
-            provenance: self.provenance(&format!("das/{handler}")),
+            self.provenance(&format!("das/{handler}")),
             config,
             post,
-        }));
+        )));
         case.check()?;
         if !self.ids.insert(case.id()) {
             return Err(CaseError::Invalid(format!("two generated cases are named {}", case.id())));

@@ -21,7 +21,7 @@ use crate::case::refute::{
     RefuteVector, StepProofConfig, StepProofPost,
 };
 use crate::case::vm::{HostAnswer, VmConfig};
-use crate::case::{Case, CaseError, CaseId, FORMAT, HashHex, Hex, Int, Provenance, Uint};
+use crate::case::{Case, CaseError, CaseId, HashHex, Hex, Int, Provenance, Uint};
 use crate::reference::refute as reference;
 
 /// All refute cases for `seed`, in generation order.
@@ -307,22 +307,8 @@ impl Gen {
         wrap: fn(RefuteCase<C, P>) -> RefuteVector,
     ) -> Result<(), CaseError> {
         let id = CaseId::new("refute", handler, name)?;
-        let mut tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
-        tags.push(handler.to_owned());
-        tags.sort();
-        tags.dedup();
-        let case = Case::Refute(wrap(RefuteCase {
-            format: FORMAT.to_owned(),
-            id: id.to_string(),
-            suite: id.suite.clone(),
-            handler: id.handler.clone(),
-            case: id.case.clone(),
-            description,
-            tags,
-            provenance,
-            config,
-            post,
-        }));
+        let tags = tags.iter().map(|t| (*t).to_owned()).collect();
+        let case = Case::Refute(wrap(RefuteCase::new(&id, description, tags, provenance, config, post)));
         case.check()?;
         if !self.ids.insert(case.id()) {
             return Err(CaseError::Invalid(format!("two generated cases are named {}", case.id())));
