@@ -214,8 +214,8 @@ impl Server {
         };
         let suite = serde_json::from_str::<SuiteProbe<'_>>(params.case.get()).map(|p| p.suite.into_owned());
         match suite.as_deref() {
-            Ok("refute") => return self.run_refute(id, params.case.get(), params.trace),
-            Ok("das") => return self.run_das(id, params.case.get(), params.trace),
+            Ok("refute") => return self.run_suite(&REFUTE, id, params.case.get(), params.trace),
+            Ok("das") => return self.run_suite(&DAS, id, params.case.get(), params.trace),
             _ => {}
         }
         let request: VmRequest = match serde_json::from_str(params.case.get()) {
@@ -254,29 +254,53 @@ impl Server {
     }
 }
 
+/// A suite the server answers with the reference, without a trace (refute, das): how to read
+/// its requests and name their handler, the reference's answer, and the faults to apply to it.
+struct Suite<R, T> {
+    name: &'static str,
+    read: fn(&str) -> Result<R, CaseError>,
+    handler: fn(&R) -> &str,
+    run: fn(&R) -> Result<T, reference::RefusedRequest>,
+    corrupt: fn(&Faults, &mut T),
+}
+
+const REFUTE: Suite<RefuteRequest, RefuteResult> = Suite {
+    name: "refute",
+    read: RefuteRequest::from_json,
+    handler: RefuteRequest::handler,
+    run: reference::refute::run,
+    corrupt: Faults::corrupt_refute,
+};
+
+const DAS: Suite<DasRequest, DasResult> = Suite {
+    name: "das",
+    read: DasRequest::from_json,
+    handler: DasRequest::handler,
+    run: reference::das::run,
+    corrupt: Faults::corrupt_das,
+};
+
 impl Server {
-    /// Answers a refute request (`client-protocol.md` §3.2): there is no trace to give.
-    fn run_refute(&mut self, id: u64, case: &str, trace: bool) -> Action {
+    /// Answers a request of a suite without a trace (`client-protocol.md` §3.2).
+    fn run_suite<R, T: Serialize>(&mut self, suite: &Suite<R, T>, id: u64, case: &str, trace: bool) -> Action {
         if trace {
-            return error_line(id.into(), protocol::INVALID_PARAMS, "refute cases have no trace; send `trace: false`");
+            let message = format!("{} cases have no trace; send `trace: false`", suite.name);
+            return error_line(id.into(), protocol::INVALID_PARAMS, message);
         }
-        let request = match RefuteRequest::from_json(case) {
+        let request = match (suite.read)(case) {
             Ok(r) => r,
-            Err(CaseError::Invalid(why)) if why.starts_with("unknown refute handler") => {
+            Err(CaseError::Invalid(why)) if why.starts_with(&format!("unknown {} handler", suite.name)) => {
                 return error_line(id.into(), protocol::UNSUPPORTED, why);
             }
             Err(e) => return error_line(id.into(), protocol::INVALID_PARAMS, format!("bad case: {e}")),
         };
-        if self.faults.refuse.iter().any(|h| h == request.handler()) {
-            return error_line(
-                id.into(),
-                protocol::UNSUPPORTED,
-                format!("handler {} is refused by a fault", request.handler()),
-            );
+        let handler = (suite.handler)(&request);
+        if self.faults.refuse.iter().any(|h| h == handler) {
+            return error_line(id.into(), protocol::UNSUPPORTED, format!("handler {handler} is refused by a fault"));
         }
-        match reference::refute::run(&request) {
+        match (suite.run)(&request) {
             Ok(mut result) => {
-                self.faults.corrupt_refute(&mut result);
+                (suite.corrupt)(&self.faults, &mut result);
                 ok_line(id, &result)
             }
             Err(refused) => error_line(id.into(), protocol::INVALID_PARAMS, refused.to_string()),
@@ -284,44 +308,16 @@ impl Server {
     }
 }
 
-impl Server {
-    /// Answers a das request (`client-protocol.md` §3.2): there is no trace to give.
-    fn run_das(&mut self, id: u64, case: &str, trace: bool) -> Action {
-        if trace {
-            return error_line(id.into(), protocol::INVALID_PARAMS, "das cases have no trace; send `trace: false`");
-        }
-        let request = match DasRequest::from_json(case) {
-            Ok(r) => r,
-            Err(CaseError::Invalid(why)) if why.starts_with("unknown das handler") => {
-                return error_line(id.into(), protocol::UNSUPPORTED, why);
-            }
-            Err(e) => return error_line(id.into(), protocol::INVALID_PARAMS, format!("bad case: {e}")),
-        };
-        if self.faults.refuse.iter().any(|h| h == request.handler()) {
-            return error_line(
-                id.into(),
-                protocol::UNSUPPORTED,
-                format!("handler {} is refused by a fault", request.handler()),
-            );
-        }
-        match reference::das::run(&request) {
-            Ok(mut result) => {
-                self.faults.corrupt_das(&mut result);
-                ok_line(id, &result)
-            }
-            Err(refused) => error_line(id.into(), protocol::INVALID_PARAMS, refused.to_string()),
-        }
+/// Flips the last bit of a hash: a wrong commitment.
+fn flip(h: &mut HashHex) {
+    if let Some(byte) = h.0.0.last_mut() {
+        *byte ^= 1;
     }
 }
 
 impl Faults {
     /// Applies the das faults to a correct result.
     fn corrupt_das(&self, result: &mut DasResult) {
-        let flip = |h: &mut HashHex| {
-            if let Some(byte) = h.0.0.last_mut() {
-                *byte ^= 1;
-            }
-        };
         if self.wrong_commitment {
             match result {
                 DasResult::Extension(r) => {
@@ -386,11 +382,6 @@ impl Faults {
 
     /// Applies the refute faults to a correct result.
     fn corrupt_refute(&self, result: &mut RefuteResult) {
-        let flip = |h: &mut HashHex| {
-            if let Some(byte) = h.0.0.last_mut() {
-                *byte ^= 1;
-            }
-        };
         if self.wrong_commitment {
             match result {
                 RefuteResult::Commitment(r) => {
