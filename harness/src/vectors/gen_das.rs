@@ -14,6 +14,7 @@ use ::das::{Axis, BadEncodingProof, Codec, ExtendedSquare, ShareWithProof};
 use primitives::Hash32;
 use rand_core::RngCore;
 
+use super::Generated;
 use super::gen_vm::rng;
 use crate::case::das::{
     AxisCode, Corruption, DahSpec, DasCase, DasVector, ExtensionConfig, FraudProofConfig, FraudSource, Mask, OdsSpec,
@@ -29,13 +30,13 @@ pub const CELESTIA_EDS_K4: &[u8] = include_bytes!("../../../impl/das/tests/data/
 
 /// All das cases for `seed`, in generation order.
 pub fn generate(seed: u64) -> Result<Vec<Case>, CaseError> {
-    let mut g = Gen { seed, cases: Vec::new(), ids: BTreeSet::new() };
+    let mut g = Gen { seed, cases: Generated::default() };
     g.extensions()?;
     g.share_proofs()?;
     g.repairs()?;
     g.fraud_proofs()?;
     g.sampling()?;
-    Ok(g.cases)
+    Ok(g.cases.cases)
 }
 
 /// A share-proof tamper kind and the error it must get (DAS-5.2). The harness tests derive
@@ -101,8 +102,7 @@ pub const FRAUD_VARIANTS: &[&str] = &["row_first_k", "row_last_k", "row_all", "r
 
 struct Gen {
     seed: u64,
-    cases: Vec<Case>,
-    ids: BTreeSet<CaseId>,
+    cases: Generated,
 }
 
 fn refused(e: crate::reference::RefusedRequest) -> CaseError {
@@ -170,11 +170,7 @@ impl Gen {
             post,
         )));
         case.check()?;
-        if !self.ids.insert(case.id()) {
-            return Err(CaseError::Invalid(format!("two generated cases are named {}", case.id())));
-        }
-        self.cases.push(case);
-        Ok(())
+        self.cases.push(case)
     }
 
     // -----------------------------------------------------------------------------------------

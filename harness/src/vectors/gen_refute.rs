@@ -14,6 +14,7 @@ use ::vm::proof::{AnswerWitness, CellWitness, STACK_TREE_LEAVES, StepProof, Tape
 use primitives::{Hash32, merkle};
 use rand_core::RngCore;
 
+use super::Generated;
 use super::fill::VmSpec;
 use super::gen_vm::{random_program, rng};
 use crate::case::refute::{
@@ -26,11 +27,11 @@ use crate::reference::refute as reference;
 
 /// All refute cases for `seed`, in generation order.
 pub fn generate(seed: u64) -> Result<Vec<Case>, CaseError> {
-    let mut g = Gen { seed, cases: Vec::new(), ids: BTreeSet::new() };
+    let mut g = Gen { seed, cases: Generated::default() };
     g.commitments()?;
     g.step_proofs()?;
     g.bisections()?;
-    Ok(g.cases)
+    Ok(g.cases.cases)
 }
 
 /// A tamper kind: how a verify case's proof was changed, and the error class it must get.
@@ -257,8 +258,7 @@ fn subjects() -> Vec<Subject> {
 
 struct Gen {
     seed: u64,
-    cases: Vec<Case>,
-    ids: BTreeSet<CaseId>,
+    cases: Generated,
 }
 
 fn asm(source: &str) -> Result<Program, CaseError> {
@@ -310,11 +310,7 @@ impl Gen {
         let tags = tags.iter().map(|t| (*t).to_owned()).collect();
         let case = Case::Refute(wrap(RefuteCase::new(&id, description, tags, provenance, config, post)));
         case.check()?;
-        if !self.ids.insert(case.id()) {
-            return Err(CaseError::Invalid(format!("two generated cases are named {}", case.id())));
-        }
-        self.cases.push(case);
-        Ok(())
+        self.cases.push(case)
     }
 
     fn commitment(

@@ -4,23 +4,22 @@
 //!
 //! Everything is drawn from `seed`; the same seed gives the same cases, byte for byte.
 
-use std::collections::BTreeSet;
-
 use ::vm::{BinOp, Cond, Program};
 use primitives::keccak256_concat;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
+use super::Generated;
 use super::fill::VmSpec;
 use crate::case::vm::HostAnswer;
-use crate::case::{Case, CaseError, CaseId, Int, Provenance, Uint};
+use crate::case::{Case, CaseError, Int, Provenance, Uint};
 
 const MIN: i64 = i64::MIN;
 const MAX: i64 = i64::MAX;
 
 /// All VM cases for `seed`, in generation order.
 pub fn generate(seed: u64) -> Result<Vec<Case>, CaseError> {
-    let mut g = Gen { seed, cases: Vec::new(), ids: BTreeSet::new() };
+    let mut g = Gen { seed, cases: Generated::default() };
     g.alu()?;
     g.moves()?;
     g.control()?;
@@ -32,13 +31,12 @@ pub fn generate(seed: u64) -> Result<Vec<Case>, CaseError> {
     g.decode()?;
     g.programs()?;
     g.random()?;
-    Ok(g.cases)
+    Ok(g.cases.cases)
 }
 
 struct Gen {
     seed: u64,
-    cases: Vec<Case>,
-    ids: BTreeSet<CaseId>,
+    cases: Generated,
 }
 
 /// A seeded random source for one generator; the stream depends only on `seed` and `label`.
@@ -83,11 +81,7 @@ impl Gen {
 
     fn push(&mut self, spec: VmSpec) -> Result<(), CaseError> {
         let case = spec.fill()?;
-        if !self.ids.insert(case.id()) {
-            return Err(CaseError::Invalid(format!("two generated cases are named {}", case.id())));
-        }
-        self.cases.push(case);
-        Ok(())
+        self.cases.push(case)
     }
 
     /// A case from assembly, with default memory, gas and host.

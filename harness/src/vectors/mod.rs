@@ -10,7 +10,7 @@
 //! `docs/spec/vectors.md` is normative. Generation is deterministic: the same seed and feature
 //! files give the same bytes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -23,6 +23,24 @@ pub mod fill;
 pub mod gen_das;
 pub mod gen_refute;
 pub mod gen_vm;
+
+/// The cases a generator has made so far, in order, no two with the same id.
+#[derive(Default)]
+struct Generated {
+    cases: Vec<Case>,
+    ids: BTreeSet<CaseId>,
+}
+
+impl Generated {
+    /// Adds a case; another case with its id is an error.
+    fn push(&mut self, case: Case) -> Result<(), crate::case::CaseError> {
+        if !self.ids.insert(case.id()) {
+            return Err(crate::case::CaseError::Invalid(format!("two generated cases are named {}", case.id())));
+        }
+        self.cases.push(case);
+        Ok(())
+    }
+}
 
 /// The index of a vector tree (`vectors/index.json`).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
