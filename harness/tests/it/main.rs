@@ -12,8 +12,12 @@ mod reports;
 mod tree;
 mod vm_cli;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
+
+use harness::case::Case;
+use serde_json::Value;
 
 /// Runs the `orsma` binary; returns (exit code, stdout, stderr).
 pub(crate) fn orsma(args: &[&str]) -> (i32, String, String) {
@@ -23,6 +27,56 @@ pub(crate) fn orsma(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Runs the `orsma` binary with `args` that make it print a JSON report; returns the exit code
+/// and the report.
+pub(crate) fn orsma_report(args: &[&str]) -> (i32, Value) {
+    let (code, stdout, stderr) = orsma(args);
+    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not a JSON report ({e}): {stderr}"));
+    (code, report)
+}
+
+/// The report of case `id` in a JSON report.
+pub(crate) fn case_report<'a>(report: &'a Value, id: &str) -> &'a Value {
+    let cases = report["cases"].as_array().expect("cases");
+    cases.iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no report for {id}: {report}"))
+}
+
+/// The field paths of the diffs in the report of case `id`.
+pub(crate) fn diff_paths(report: &Value, id: &str) -> Vec<String> {
+    let case = case_report(report, id);
+    case["diffs"]
+        .as_array()
+        .map(|d| d.iter().map(|d| d["path"].as_str().unwrap_or("").to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// The committed vectors `pick` keeps (one suite's, say).
+pub(crate) fn committed<T>(pick: impl Fn(Case) -> Option<T>) -> Vec<T> {
+    harness::vectors::load(&repo().join("vectors"))
+        .expect("vectors load")
+        .into_iter()
+        .filter_map(|l| pick(l.case))
+        .collect()
+}
+
+/// Checks that `cases` render to the committed vector files byte for byte; returns how many of
+/// them each handler has.
+pub(crate) fn assert_committed(cases: &[Case]) -> BTreeMap<String, usize> {
+    let tree = harness::vectors::render(cases, 0);
+    for (path, text) in &tree.files {
+        if path == "index.json" {
+            continue;
+        }
+        let committed = std::fs::read_to_string(repo().join("vectors").join(path)).expect("committed vector");
+        assert_eq!(&committed, text, "{path} differs from a regeneration");
+    }
+    let mut per_handler: BTreeMap<String, usize> = BTreeMap::new();
+    for case in cases {
+        *per_handler.entry(case.id().handler).or_default() += 1;
+    }
+    per_handler
 }
 
 /// The repository root.

@@ -9,17 +9,13 @@ use harness::case::refute::{ProofErrorCode, RefuteVector, StepProofConfig, StepP
 use harness::vectors::gen_refute::TAMPER_KINDS;
 use serde_json::Value;
 
-use super::{faulty_client, orsma, repo};
+use super::{assert_committed, committed, diff_paths, faulty_client, orsma_report};
 
 fn refute_cases() -> Vec<RefuteVector> {
-    harness::vectors::load(&repo().join("vectors"))
-        .expect("vectors load")
-        .into_iter()
-        .filter_map(|l| match l.case {
-            Case::Refute(v) => Some(v),
-            _ => None,
-        })
-        .collect()
+    committed(|case| match case {
+        Case::Refute(v) => Some(v),
+        _ => None,
+    })
 }
 
 #[test]
@@ -27,18 +23,7 @@ fn the_refute_vectors_regenerate_identically() {
     let cases = harness::vectors::gen_refute::generate(0).expect("generates");
     let again = harness::vectors::gen_refute::generate(0).expect("generates");
     assert_eq!(cases, again, "generation is deterministic");
-    let tree = harness::vectors::render(&cases, 0);
-    for (path, text) in &tree.files {
-        if path == "index.json" {
-            continue;
-        }
-        let committed = std::fs::read_to_string(repo().join("vectors").join(path)).expect("committed vector");
-        assert_eq!(&committed, text, "{path} differs from a regeneration");
-    }
-    let mut per_handler: BTreeMap<String, usize> = BTreeMap::new();
-    for case in &cases {
-        *per_handler.entry(case.id().handler).or_default() += 1;
-    }
+    let per_handler = assert_committed(&cases);
     assert!(per_handler.values().all(|&n| n >= 30), "{per_handler:?}");
 }
 
@@ -92,18 +77,7 @@ fn report(client: &str, handlers: &[&str]) -> (i32, Value) {
     for h in handlers {
         args.extend(["--handler", h]);
     }
-    let (code, stdout, stderr) = orsma(&args);
-    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not a JSON report ({e}): {stderr}"));
-    (code, report)
-}
-
-fn diffs_of(report: &Value, id: &str) -> Vec<String> {
-    let case = report["cases"].as_array().and_then(|cases| cases.iter().find(|c| c["id"] == id)).cloned();
-    let case = case.unwrap_or_else(|| panic!("no report for {id}"));
-    case["diffs"]
-        .as_array()
-        .map(|d| d.iter().map(|d| d["path"].as_str().unwrap_or("").to_owned()).collect())
-        .unwrap_or_default()
+    orsma_report(&args)
 }
 
 #[test]
@@ -111,18 +85,18 @@ fn a_client_with_wrong_commitments_gets_field_path_diffs() {
     let (code, report) = report(&faulty_client(&["wrong-commitment"]), &["commitment", "step_proof", "bisection"]);
     assert_eq!(code, 1);
     assert_eq!(
-        diffs_of(&report, "refute/commitment/scenario_commitments_follow_the_stack"),
+        diff_paths(&report, "refute/commitment/scenario_commitments_follow_the_stack"),
         ["post.states[4].commitment", "post.states[4].memory_root"]
     );
-    assert_eq!(diffs_of(&report, "refute/step_proof/prove_halt_step_1"), ["post.post"]);
-    assert_eq!(diffs_of(&report, "refute/step_proof/verify_halt_step_1"), ["post.ok.post"]);
-    assert_eq!(diffs_of(&report, "refute/bisection/short_n1_k2_honest_honest"), ["post.claim"]);
+    assert_eq!(diff_paths(&report, "refute/step_proof/prove_halt_step_1"), ["post.post"]);
+    assert_eq!(diff_paths(&report, "refute/step_proof/verify_halt_step_1"), ["post.ok.post"]);
+    assert_eq!(diff_paths(&report, "refute/bisection/short_n1_k2_honest_honest"), ["post.claim"]);
 }
 
 #[test]
 fn a_client_with_a_wrong_error_code_gets_a_field_path_diff() {
     let (code, report) = report(&faulty_client(&["wrong-error-code"]), &["step_proof"]);
     assert_eq!(code, 1);
-    assert_eq!(diffs_of(&report, "refute/step_proof/tampered_halt_truncated"), ["post.error.code"]);
-    assert!(diffs_of(&report, "refute/step_proof/verify_halt_step_1").is_empty());
+    assert_eq!(diff_paths(&report, "refute/step_proof/tampered_halt_truncated"), ["post.error.code"]);
+    assert!(diff_paths(&report, "refute/step_proof/verify_halt_step_1").is_empty());
 }
