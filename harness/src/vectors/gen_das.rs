@@ -11,11 +11,10 @@
 use std::collections::BTreeSet;
 
 use ::das::{Axis, BadEncodingProof, Codec, ExtendedSquare, ShareWithProof};
-use primitives::Hash32;
 use rand_core::RngCore;
 
-use super::Generated;
 use super::gen_vm::rng;
+use super::{Generated, flip_hash, refused};
 use crate::case::das::{
     AxisCode, Corruption, DahSpec, DasCase, DasVector, ExtensionConfig, FraudProofConfig, FraudSource, Mask, OdsSpec,
     ProofSpec, RepairConfig, SamplingConfig, ShareProofConfig, SquareSpec,
@@ -105,10 +104,6 @@ struct Gen {
     cases: Generated,
 }
 
-fn refused(e: crate::reference::RefusedRequest) -> CaseError {
-    CaseError::Invalid(e.to_string())
-}
-
 fn field_tag(k: u64) -> &'static str {
     ::das::Field::for_k(usize::try_from(k).unwrap_or(usize::MAX)).name()
 }
@@ -123,12 +118,6 @@ fn constant_square(k: u64, share_size: u64, bytes: &[u8]) -> SquareSpec {
 fn explicit_square(k: u64, share_size: u64, bytes: &[u8]) -> SquareSpec {
     let shares = bytes.chunks(share_size as usize).map(|s| Hex(s.to_vec())).collect();
     SquareSpec { k: Uint(k), share_size: Uint(share_size), ods: OdsSpec::Shares(shares) }
-}
-
-fn flip_hash(h: &mut Hash32, bit: u64) {
-    if let Some(byte) = h.0.get_mut((bit / 8 % 32) as usize) {
-        *byte ^= 1 << (bit % 8);
-    }
 }
 
 fn flip_byte(bytes: &mut [u8], draw: u64) {

@@ -14,9 +14,9 @@ use ::vm::proof::{AnswerWitness, CellWitness, STACK_TREE_LEAVES, StepProof, Tape
 use primitives::{Hash32, merkle};
 use rand_core::RngCore;
 
-use super::Generated;
 use super::fill::VmSpec;
 use super::gen_vm::{random_program, rng};
+use super::{Generated, flip_hash, refused};
 use crate::case::refute::{
     BisectionConfig, ChallengerSpec, CommitmentConfig, DefenderSpec, GameSpec, PickSpec, ProofSource, RefuteCase,
     RefuteVector, StepProofConfig, StepProofPost,
@@ -266,10 +266,6 @@ fn asm(source: &str) -> Result<Program, CaseError> {
         .map_err(|e| CaseError::Invalid(format!("generator program does not assemble: {e}\n{source}")))
 }
 
-fn refused(e: crate::reference::RefusedRequest) -> CaseError {
-    CaseError::Invalid(e.to_string())
-}
-
 /// The VM configuration of a program, memory, host script and gas limit.
 fn vm_config(program: &Program, memory: Vec<i64>, host: Vec<HostAnswer>, gas: u64) -> VmConfig {
     VmSpec::new("refute", "refute", "", program, Provenance::default()).memory(memory).host(host).gas(gas).config()
@@ -280,13 +276,6 @@ fn run_length(vm: &VmConfig, limit: u64) -> Result<u64, CaseError> {
     let (setup, mut snapshot) = reference::start_of(vm).map_err(refused)?;
     snapshot.run_steps(&setup, limit);
     Ok(snapshot.machine.steps)
-}
-
-fn flip_hash(h: &mut Hash32, bit: u64) {
-    let i = (bit / 8 % 32) as usize;
-    if let Some(byte) = h.0.get_mut(i) {
-        *byte ^= 1 << (bit % 8);
-    }
 }
 
 impl Gen {

@@ -42,6 +42,18 @@ impl Generated {
     }
 }
 
+/// A request the reference refuses, as a generator's error.
+fn refused(e: crate::reference::RefusedRequest) -> crate::case::CaseError {
+    crate::case::CaseError::Invalid(e.to_string())
+}
+
+/// Flips bit `bit` (taken modulo 256) of a hash.
+fn flip_hash(h: &mut primitives::Hash32, bit: u64) {
+    if let Some(byte) = h.0.get_mut((bit / 8 % 32) as usize) {
+        *byte ^= 1 << (bit % 8);
+    }
+}
+
 /// The index of a vector tree (`vectors/index.json`).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
