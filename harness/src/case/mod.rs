@@ -344,21 +344,16 @@ impl Case {
 
     /// Checks the rules that types alone do not enforce.
     pub fn check(&self) -> Result<(), CaseError> {
+        let (id, suite) = match self {
+            Case::Vm(v) => (v.case_id(), "vm"),
+            Case::Refute(v) => (v.case_id(), "refute"),
+            Case::Das(v) => (v.case_id(), "das"),
+        };
+        check_manifest(self.id_text(), &id.suite, &id.handler, &id.case, self.tags(), self.provenance(), suite)?;
         match self {
-            Case::Vm(v) => {
-                check_manifest(&v.id, &v.suite, &v.handler, &v.case, &v.tags, &v.provenance, "vm")?;
-                v.check()
-            }
-            Case::Refute(v) => {
-                let id = v.case_id();
-                check_manifest(v.id(), &id.suite, &id.handler, &id.case, v.tags(), v.provenance(), "refute")?;
-                v.check()
-            }
-            Case::Das(v) => {
-                let id = v.case_id();
-                check_manifest(v.id(), &id.suite, &id.handler, &id.case, v.tags(), v.provenance(), "das")?;
-                v.check()
-            }
+            Case::Vm(v) => v.check(),
+            Case::Refute(v) => v.check(),
+            Case::Das(v) => v.check(),
         }
     }
 

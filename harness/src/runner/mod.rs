@@ -243,6 +243,15 @@ fn coverage(cases: &[Case], hello: &HelloResult, reports: &[CaseReport]) -> Vec<
         .collect()
 }
 
+/// Marks a case failed because its result differs from the expected one: the field-path diffs
+/// and their count in the report. Returns the result received, as JSON.
+fn differs<T: serde::Serialize>(report: &mut CaseReport, expected: &T, got: &T) -> Option<serde_json::Value> {
+    report.status = Status::Fail;
+    report.diffs = diff(expected, got);
+    report.message = Some(format!("{} field(s) differ", report.diffs.len()));
+    serde_json::to_value(got).ok()
+}
+
 fn run_case(
     case: &Case,
     hello: &HelloResult,
@@ -272,10 +281,7 @@ fn run_case(
     match (exchange.reply, case) {
         (Ok(Reply::Ran(CaseResult::Refute(got))), Case::Refute(v)) => {
             if !v.matches(&got) {
-                report.status = Status::Fail;
-                report.diffs = diff(&v.expected(), &got);
-                report.message = Some(format!("{} field(s) differ", report.diffs.len()));
-                got_result = serde_json::to_value(&got).ok();
+                got_result = differs(&mut report, &v.expected(), &got);
             }
         }
         (Ok(Reply::Ran(CaseResult::Das(got))), Case::Das(v)) => {
@@ -283,19 +289,13 @@ fn run_case(
             // in the diff.
             let got = v.comparable(&got);
             if got != v.expected() {
-                report.status = Status::Fail;
-                report.diffs = diff(&v.expected(), &got);
-                report.message = Some(format!("{} field(s) differ", report.diffs.len()));
-                got_result = serde_json::to_value(&got).ok();
+                got_result = differs(&mut report, &v.expected(), &got);
             }
         }
         (Ok(Reply::Ran(CaseResult::Vm(mut got))), Case::Vm(v)) => {
             their_trace = got.trace.take();
             if !v.matches(&got) {
-                report.status = Status::Fail;
-                report.diffs = diff(&v.expected(), &got);
-                report.message = Some(format!("{} field(s) differ", report.diffs.len()));
-                got_result = serde_json::to_value(&got).ok();
+                got_result = differs(&mut report, &v.expected(), &got);
             } else if traced {
                 let ours = reference_trace(case).unwrap_or_default();
                 match &their_trace {
@@ -468,16 +468,11 @@ fn save_artifacts(
         Some(t) => t,
         None => {
             let request = match case {
-                Case::Vm(v) => {
-                    serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "run", "params": {"case": v.request(), "trace": false}})
-                }
-                Case::Refute(v) => {
-                    serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "run", "params": {"case": v.request_json(), "trace": false}})
-                }
-                Case::Das(v) => {
-                    serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "run", "params": {"case": v.request_json(), "trace": false}})
-                }
+                Case::Vm(v) => serde_json::json!(v.request()),
+                Case::Refute(v) => v.request_json(),
+                Case::Das(v) => v.request_json(),
             };
+            let request = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "run", "params": {"case": request, "trace": false}});
             let response = got.map(|g| serde_json::json!({"jsonrpc": "2.0", "id": 1, "result": g}).to_string());
             synthetic = Transcript { request: request.to_string(), response, stderr: Vec::new() };
             &synthetic
