@@ -100,7 +100,7 @@ pub enum DasVector {
     Sampling(DasCase<SamplingConfig, SamplingPost>),
 }
 
-handler_cases!(DasCase, DasVector, DasRequestRef, DasRequest, [Extension, ShareProof, Repair, FraudProof, Sampling]);
+handler_cases!(DasCase, DasVector, DasRequest, [Extension, ShareProof, Repair, FraudProof, Sampling]);
 
 // ---------------------------------------------------------------------------------------------
 // shared parts: squares, corruptions, headers, axes
@@ -1127,19 +1127,6 @@ pub struct DasRequestOf<C> {
     pub handler: String,
     /// The configuration.
     pub config: C,
-}
-
-/// A borrowed request, for sending without copying the case.
-#[derive(Clone, Debug, Serialize)]
-pub struct DasRequestRef<'a, C: Serialize> {
-    /// The case id.
-    pub id: &'a str,
-    /// Always `das`.
-    pub suite: &'a str,
-    /// The handler.
-    pub handler: &'a str,
-    /// The configuration.
-    pub config: &'a C,
 }
 
 /// What a client answers: `{"post": …}` with the handler's result.

@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 
 /// For a suite whose vectors are an enum of one generic case type per handler (refute, das):
 /// the case type's constructor, the vector's manifest accessors and the request it sends a
-/// client (as `$request_ref`), and the request enum's handler and suite. The vector and the
-/// request enum have the variants listed.
+/// client, and the request enum's handler and suite. The vector and the request enum have the
+/// variants listed.
 macro_rules! handler_cases {
-    ($case:ident, $vector:ident, $request_ref:ident, $request:ident, [$($variant:ident),+ $(,)?]) => {
+    ($case:ident, $vector:ident, $request:ident, [$($variant:ident),+ $(,)?]) => {
         impl<C, P> $case<C, P> {
             /// A case named by `id`, tagged with `tags` and its handler (sorted, each once).
             pub fn new(
@@ -109,7 +109,7 @@ macro_rules! handler_cases {
             /// The request a client gets, borrowed from the vector, as JSON.
             pub fn request_json(&self) -> serde_json::Value {
                 let value = match self {
-                    $($vector::$variant(v) => serde_json::to_value($request_ref {
+                    $($vector::$variant(v) => serde_json::to_value($crate::case::HandlerRequestRef {
                         id: &v.id,
                         suite: &v.suite,
                         handler: &v.handler,
@@ -272,6 +272,21 @@ pub enum CaseError {
 struct Envelope {
     format: String,
     suite: String,
+}
+
+/// A request of a suite whose handlers each have their own configuration type (refute, das),
+/// borrowed from a vector, for sending without copying the case: the case without its
+/// expectations.
+#[derive(Clone, Debug, Serialize)]
+pub struct HandlerRequestRef<'a, C: Serialize> {
+    /// The case id.
+    pub id: &'a str,
+    /// The suite.
+    pub suite: &'a str,
+    /// The handler.
+    pub handler: &'a str,
+    /// The configuration.
+    pub config: &'a C,
 }
 
 /// Just the handler of a case or request, read first to choose the types.

@@ -67,7 +67,7 @@ pub enum RefuteVector {
     Bisection(RefuteCase<BisectionConfig, BisectionPost>),
 }
 
-handler_cases!(RefuteCase, RefuteVector, RefuteRequestRef, RefuteRequest, [Commitment, StepProof, Bisection]);
+handler_cases!(RefuteCase, RefuteVector, RefuteRequest, [Commitment, StepProof, Bisection]);
 
 // ---------------------------------------------------------------------------------------------
 // commitment
@@ -671,19 +671,6 @@ pub struct RefuteRequestOf<C> {
     pub handler: String,
     /// The configuration.
     pub config: C,
-}
-
-/// A borrowed request, for sending without copying the case.
-#[derive(Clone, Debug, Serialize)]
-pub struct RefuteRequestRef<'a, C: Serialize> {
-    /// The case id.
-    pub id: &'a str,
-    /// Always `refute`.
-    pub suite: &'a str,
-    /// The handler.
-    pub handler: &'a str,
-    /// The configuration.
-    pub config: &'a C,
 }
 
 /// What a client answers: `{"post": …}` with the handler's result.

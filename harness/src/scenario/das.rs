@@ -12,7 +12,7 @@ use ::das::{BadEncodingProof, Codec, ExtendedSquare};
 use primitives::{Hash32, keccak256, merkle};
 
 use super::vm::{Keyword, StepError};
-use super::{Steps, SuiteScenario, UINT, captures, uint};
+use super::{Steps, SuiteScenario, UINT, captures, invalid, refused, uint};
 use crate::case::das::{
     AxisCode, Corruption, DahSpec, DasCase, DasResult, DasVector, ExtensionConfig, ExtensionPost, FraudCode,
     FraudErrorCode, FraudProofConfig, FraudProofPost, FraudSource, Mask, OdsSpec, ProofSpec, RepairConfig,
@@ -496,8 +496,6 @@ impl SuiteScenario for DasScenario {
         provenance: Provenance,
     ) -> Result<DasVector, StepError> {
         let ask = self.ask.as_ref().ok_or_else(|| StepError("the scenario has no When step".into()))?;
-        let refused = |e: crate::reference::RefusedRequest| StepError(e.to_string());
-        let invalid = |e: crate::case::CaseError| StepError(e.to_string());
         let handler = match ask {
             Ask::Extend => "extension",
             Ask::Prove(..) | Ask::Verify(..) => "share_proof",

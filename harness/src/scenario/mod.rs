@@ -40,6 +40,16 @@ fn captures<'t>(re: Option<&regex::Regex>, text: &'t str) -> Option<Vec<&'t str>
     Some(caps.iter().skip(1).map(|m| m.map_or("", |m| m.as_str())).collect())
 }
 
+/// A case the reference filled that breaks a rule of the format, as a step's error.
+fn invalid(e: crate::case::CaseError) -> StepError {
+    StepError(e.to_string())
+}
+
+/// A request the reference refuses, as a step's error.
+fn refused(e: crate::reference::RefusedRequest) -> StepError {
+    StepError(e.to_string())
+}
+
 /// An unsigned integer of a step.
 fn uint(s: &str) -> Result<u64, StepError> {
     s.parse().map_err(|_| StepError(format!("`{s}` is not an unsigned 64-bit integer")))

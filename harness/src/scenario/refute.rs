@@ -8,7 +8,7 @@
 //! (the reference or a client), so a scenario checks any implementation.
 
 use super::vm::{Keyword, StepError, VmScenario};
-use super::{INT, Steps, SuiteScenario, UINT, captures, uint};
+use super::{INT, Steps, SuiteScenario, UINT, captures, invalid, refused, uint};
 use crate::case::refute::{
     BisectionConfig, ChallengerSpec, CommitmentConfig, DefenderSpec, GameSpec, Move, PartyCode, PickSpec,
     ProofErrorCode, ProofSource, ReasonCode, RefuteCase, RefuteResult, RefuteVector, StepProofConfig, StepProofPost,
@@ -229,8 +229,6 @@ impl SuiteScenario for RefuteScenario {
     ) -> Result<RefuteVector, StepError> {
         let ask = self.ask.as_ref().ok_or_else(|| StepError("the scenario has no When step".into()))?;
         let vm = self.vm_config()?;
-        let refused = |e: crate::reference::RefusedRequest| StepError(e.to_string());
-        let invalid = |e: crate::case::CaseError| StepError(e.to_string());
         let handler = match ask {
             Ask::Commit(_) => "commitment",
             Ask::Prove(_) | Ask::Verify(..) => "step_proof",
