@@ -39,6 +39,7 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree (also when run directly)
 import orsma_das_codec as codec  # noqa: E402 - the line code of das.md §3.3, next to this file
 import orsma_refute as refute  # noqa: E402 - Keccak-256, Merkle paths, splitmix64
+from orsma_refute import hexh  # noqa: E402
 
 # --- Limits (das.md §1, vectors.md VEC-7.1) ------------------------------------------
 
@@ -54,7 +55,7 @@ MAX_SAMPLING_WIDTH = 1024
 MAX_SAMPLES = 4096
 MAX_PROBABILITY_SAMPLES = 1 << 20
 
-_M64 = (1 << 64) - 1
+_M64 = refute._M  # 2^64 - 1
 
 
 def is_pow2(x):
@@ -67,10 +68,6 @@ def valid_k(k):
 
 def valid_share_size(s):
     return 64 <= s <= 4096 and s % 64 == 0
-
-
-def hexb(b):
-    return "0x" + bytes(b).hex()
 
 
 # --- Bit-sliced Keccak-256 of many messages of one length (encoding.md §2) ----------------
@@ -213,10 +210,6 @@ def data_root(row_roots, col_roots):
     """DAS-4.2: MTH of the 2W roots, rows first; each leaf's data is a root's 32 bytes."""
     buf = b"".join(row_roots) + b"".join(col_roots)
     return roots_of(leaf_hashes(buf, 32), len(row_roots) + len(col_roots))
-
-
-def eds_keccak(eds_bytes):
-    return refute.keccak256(eds_bytes)
 
 
 # --- The line code, on long byte strings (DAS-EC-1 .. DAS-EC-8) -------------------------------
@@ -599,13 +592,6 @@ def apply_corrupt(sq, corrupt):
         sq.set_share(r, c, share)
 
 
-def parse_hash(vm, v, what):
-    b = vm.parse_bytes(v, what)
-    if len(b) != 32:
-        raise vm.InvalidParams(f"{what}: not a 32-byte hash")
-    return b
-
-
 def parse_axis(vm, v, what):
     if v not in ("row", "col"):
         raise vm.InvalidParams(f"{what}: expected 'row' or 'col'")
@@ -621,7 +607,7 @@ def parse_dah(vm, obj, what, max_roots):
         roots = vm.expect(obj[key], list, f"{what}.{key}")
         if len(roots) > max_roots:
             raise vm.InvalidParams(f"{what}.{key}: more than {max_roots} roots")
-        out.append([parse_hash(vm, h, f"{what}.{key}[{i}]") for i, h in enumerate(roots)])
+        out.append([refute.parse_hash(vm, h, f"{what}.{key}[{i}]") for i, h in enumerate(roots)])
     return out
 
 
@@ -664,10 +650,10 @@ def run_extension(vm, config):
     k, S, ods = parse_square(vm, config["square"], "case.config.square")
     sq = extend(k, S, ods)
     rows, cols = sq.header()
-    post = {"data_root": hexb(data_root(rows, cols)), "eds_keccak": hexb(eds_keccak(sq.bytes())),
-            "row_roots": [hexb(h) for h in rows], "col_roots": [hexb(h) for h in cols]}
+    post = {"data_root": hexh(data_root(rows, cols)), "eds_keccak": hexh(refute.keccak256(sq.bytes())),
+            "row_roots": [hexh(h) for h in rows], "col_roots": [hexh(h) for h in cols]}
     if k <= 4:  # VEC-7.3
-        post["eds"] = [[hexb(s) for s in sq.row(r)] for r in range(sq.W)]
+        post["eds"] = [[hexh(s) for s in sq.row(r)] for r in range(sq.W)]
     return post
 
 
@@ -683,7 +669,7 @@ def run_share_proof(vm, config):
         line = sq.row(r) if axis == 0 else sq.col(c)
         levels = levels_of(leaf_hashes(b"".join(line), S), W)
         path = audit_path(levels, c if axis == 0 else r)
-        return {"share": hexb(sq.share(r, c)), "path": [hexb(h) for h in path]}
+        return {"share": hexh(sq.share(r, c)), "path": [hexh(h) for h in path]}
     # verify
     _keys(vm, config, ["dah", "share_size", "row", "col", "share", "proof"])
     rows, cols = parse_dah(vm, config["dah"], "case.config.dah", MAX_K * 2)
@@ -704,7 +690,7 @@ def run_share_proof(vm, config):
     path = vm.expect(proof["path"], list, "case.config.proof.path")
     if len(path) > MAX_PATH:
         raise vm.InvalidParams("case.config.proof.path: more than 64 hashes")
-    path = [parse_hash(vm, h, f"case.config.proof.path[{i}]") for i, h in enumerate(path)]
+    path = [refute.parse_hash(vm, h, f"case.config.proof.path[{i}]") for i, h in enumerate(path)]
     code = verify_share(rows, cols, S, r, c, share, axis, path)
     return {"ok": {}} if code is None else {"error": {"code": code}}
 
@@ -790,8 +776,8 @@ def run_repair(vm, config):
     verdict, what = repair(sq, rows_h, cols_h, present)
     if verdict == "error":
         return {"error": what}
-    return {"ok": {"data_root": hexb(data_root(rows_h, cols_h)),
-                   "eds_keccak": hexb(eds_keccak(what.bytes()))}}
+    return {"ok": {"data_root": hexh(data_root(rows_h, cols_h)),
+                   "eds_keccak": hexh(refute.keccak256(what.bytes()))}}
 
 
 class _Decode(Exception):
@@ -984,7 +970,7 @@ def _self_test():
     assert [[s[0] for s in sq.row(r)] for r in range(4)] == \
         [[1, 2, 0, 3], [3, 4, 8, 15], [2, 11, 13, 4], [0, 13, 5, 8]]
     rows, cols = sq.header()
-    assert hexb(data_root(rows, cols)) == \
+    assert hexh(data_root(rows, cols)) == \
         "0x029c8d188a15e9d3ce7412bdf72c9795987b5c36971a66268411c45d59dc74e6"
     print("das.md §10's worked example")
     assert sample_coordinates(1, 4, 5) == [(0, 1), (1, 3), (3, 2), (2, 3), (2, 1)]

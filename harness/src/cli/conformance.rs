@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::{invoked_program, quote};
 use crate::case::Case;
 use crate::client::process::{ClientCommand, OneShot, Persistent};
 use crate::client::{Reference, Target};
@@ -215,8 +216,7 @@ pub(crate) fn run(args: ConformanceArgs) -> anyhow::Result<ExitCode> {
 /// The command that reruns one case, with `{case}` where its id goes. It starts with the
 /// program as it was invoked (`orsma`, `target/release/orsma`, …), so it can be pasted.
 fn repro_template(args: &ConformanceArgs) -> String {
-    let program = std::env::args().next().filter(|p| !p.is_empty()).unwrap_or_else(|| "orsma".to_owned());
-    let mut parts = vec![format!("{} conformance", quote(&program))];
+    let mut parts = vec![format!("{} conformance", invoked_program())];
     if args.vectors.as_os_str() != "vectors" {
         parts.push(format!("--vectors {}", quote(&args.vectors.to_string_lossy())));
     }
@@ -237,13 +237,4 @@ fn repro_template(args: &ConformanceArgs) -> String {
     }
     parts.push("--case {case}".to_owned());
     parts.join(" ")
-}
-
-/// Single-quotes `s` for a POSIX shell when it needs it.
-fn quote(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:".contains(c)) {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
 }

@@ -78,6 +78,22 @@ pub(crate) fn quiet_on_broken_pipe(result: std::io::Result<()>) {
     }
 }
 
+/// The program as it was invoked (`orsma`, `target/release/orsma`, …), quoted, so that a
+/// printed reproduce command can be pasted.
+pub(crate) fn invoked_program() -> String {
+    let program = std::env::args().next().filter(|p| !p.is_empty()).unwrap_or_else(|| "orsma".to_owned());
+    quote(&program)
+}
+
+/// Single-quotes `s` for a POSIX shell when it needs it.
+pub(crate) fn quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:".contains(c)) {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Instant;
 
+use super::invoked_program;
 use anyhow::{Context, anyhow};
 use clap::{Args, Subcommand};
 use das::SquareError;
@@ -284,17 +285,7 @@ fn das(args: &DasArgs) -> anyhow::Result<ExitCode> {
 /// The reproducing command as invoked (`orsma`, `target/release/orsma`, …), so it can be
 /// pasted.
 fn program_command(args: &DasArgs) -> String {
-    let program = std::env::args().next().filter(|p| !p.is_empty()).unwrap_or_else(|| "orsma".to_owned());
-    format!("{} {}", quote(&program), args.reproduce())
-}
-
-/// Single-quotes `s` for a POSIX shell when it needs it.
-fn quote(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:".contains(c)) {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
+    format!("{} {}", invoked_program(), args.reproduce())
 }
 
 fn write_out(dir: &Path, json_text: &str, svg: &str) -> anyhow::Result<(PathBuf, PathBuf)> {

@@ -3,7 +3,7 @@
 
 use ::das::sampling::{detection_probability, sample_coordinates};
 use ::das::{BadEncodingProof, DataSquare, ExtendedSquare, PartialSquare, RepairError};
-use primitives::{keccak256, splitmix64};
+use primitives::keccak256;
 
 use super::RefusedRequest;
 use crate::case::das::{
@@ -51,13 +51,7 @@ fn internal(e: impl std::fmt::Display) -> RefusedRequest {
 /// `len` bytes drawn from `seed` (VEC-7.2): splitmix64 outputs, each written as 8 bytes
 /// little-endian, the last cut short if `len` is not a multiple of 8.
 pub fn seeded_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed;
-    let mut bytes = Vec::with_capacity(len + 8);
-    while bytes.len() < len {
-        bytes.extend(splitmix64(&mut state).to_le_bytes());
-    }
-    bytes.truncate(len);
-    bytes
+    primitives::splitmix64_bytes(seed, len)
 }
 
 /// The original square a spec describes.

@@ -72,12 +72,7 @@ const GROUP: &str = "das";
 
 /// A `k×k` square of pseudo-random shares (splitmix64 bytes).
 fn ods(k: usize, seed: u64) -> DataSquare {
-    let mut state = seed;
-    let mut bytes = Vec::with_capacity(k * k * SHARE);
-    while bytes.len() < k * k * SHARE {
-        bytes.extend(primitives::splitmix64(&mut state).to_le_bytes());
-    }
-    bytes.truncate(k * k * SHARE);
+    let bytes = primitives::splitmix64_bytes(seed, k * k * SHARE);
     DataSquare::new(k, SHARE, bytes).expect("a valid square")
 }
 

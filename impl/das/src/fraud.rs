@@ -6,9 +6,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use primitives::merkle;
 
 use crate::codec::{Codec, CodecError};
-use crate::square::{
-    Axis, Dah, DahError, ExtendedSquare, ShareProof, ShareProofError, SquareError, check_dimensions, line_root,
-};
+use crate::square::{Axis, Dah, DahError, ExtendedSquare, ShareProof, ShareProofError, SquareError, check_dimensions};
 
 /// A share with the proof that puts it at its position.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -181,7 +179,7 @@ impl BadEncodingProof {
             // Shapes and counts were checked above; nothing else can fail.
             Err(_) => return Err(FraudProofError::NotFraud),
         };
-        let root = line_root(decoded.iter().map(|s| merkle::leaf_hash(s)).collect());
+        let root = merkle::root(&decoded);
         if Some(&root) != dah.root(self.axis, index) { Ok(Fraud::RootMismatch) } else { Err(FraudProofError::NotFraud) }
     }
 }

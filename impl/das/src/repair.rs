@@ -9,7 +9,8 @@ use primitives::merkle::{self, MerkleTree};
 use crate::codec::{Codec, CodecError};
 use crate::fraud::{BadEncodingProof, ShareWithProof};
 use crate::square::{
-    Axis, Dah, DahError, ExtendedSquare, ShareProof, ShareProofError, SquareError, check_dimensions, line_root,
+    Axis, Dah, DahError, ExtendedSquare, ShareProof, ShareProofError, SquareError, check_dimensions,
+    encode_line_in_place, line_root,
 };
 
 /// Where a known share came from.
@@ -113,11 +114,6 @@ impl PartialSquare {
         self.known.iter().flatten().count()
     }
 
-    /// Whether share `(row, col)` is known.
-    pub fn has(&self, row: usize, col: usize) -> bool {
-        row < self.width() && col < self.width() && self.known[row * self.width() + col].is_some()
-    }
-
     /// Adds a share the caller trusts (for instance, one it verified itself). Without a proof
     /// it can still be repaired from, but it can only serve in a fraud proof once a line
     /// through it has been checked against the header.
@@ -125,7 +121,8 @@ impl PartialSquare {
         self.put(row, col, share, None)
     }
 
-    /// Verifies `proof` against `dah` and adds the share with its proof.
+    /// Verifies `proof` against `dah` and adds the share with its proof. The header is taken
+    /// as accepted (DAS-5.2); a malformed one is reported as `bad_header` by [`PartialSquare::repair`].
     pub fn insert_proven(
         &mut self,
         dah: &Dah,
@@ -159,7 +156,8 @@ impl PartialSquare {
             return Err(RepairError::WidthMismatch { header: dah.width(), square: self.width() });
         }
         let mut codec = Codec::new(self.k, self.share_size)?;
-        Repair { sq: self, leaves: Vec::new(), checked: [Vec::new(), Vec::new()] }.run(dah, &mut codec)
+        let w = self.width();
+        Repair { sq: self, leaves: vec![None; w * w], checked: [vec![false; w], vec![false; w]] }.run(dah, &mut codec)
     }
 }
 
@@ -174,8 +172,6 @@ struct Repair {
 impl Repair {
     fn run(mut self, dah: &Dah, codec: &mut Codec) -> Result<ExtendedSquare, RepairError> {
         let (k, w) = (self.sq.k, self.sq.width());
-        self.leaves = vec![None; w * w];
-        self.checked = [vec![false; w], vec![false; w]];
         loop {
             let mut progress = false;
             for axis in [Axis::Row, Axis::Col] {
@@ -209,8 +205,7 @@ impl Repair {
             }
         }
         let PartialSquare { k, share_size, bytes, .. } = self.sq;
-        ExtendedSquare::from_bytes(k, share_size, bytes)
-            .map_err(|_| RepairError::WidthMismatch { header: w, square: w })
+        Ok(ExtendedSquare::from_parts(k, share_size, bytes))
     }
 
     fn cell_index(&self, axis: Axis, index: usize, position: usize) -> usize {
@@ -287,11 +282,7 @@ impl Repair {
     /// Fills the parity half of a line from its original half, in place.
     fn encode_in_place(&mut self, codec: &mut Codec, axis: Axis, index: usize) -> Result<(), CodecError> {
         let (w, s) = (self.sq.width(), self.sq.share_size);
-        let mut refs: Vec<&mut [u8]> = match axis {
-            Axis::Row => self.sq.bytes[index * w * s..(index + 1) * w * s].chunks_exact_mut(s).collect(),
-            Axis::Col => self.sq.bytes.chunks_exact_mut(s).skip(index).step_by(w).collect(),
-        };
-        codec.encode(&mut refs)
+        encode_line_in_place(&mut self.sq.bytes, w, s, codec, axis, index)
     }
 
     /// Checks a complete line: a codeword whose root is the header's.
@@ -329,10 +320,7 @@ impl Repair {
                 Some(_) => {
                     let other = axis.other();
                     let (r, c) = axis.cell(index, position);
-                    let (line, pos) = match other {
-                        Axis::Row => (r, c),
-                        Axis::Col => (c, r),
-                    };
+                    let (line, pos) = other.cell(r, c);
                     if self.checked[other as usize][line] {
                         let leaves = self.line_leaves(other, line);
                         MerkleTree::from_leaf_hashes(leaves)

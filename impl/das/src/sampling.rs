@@ -52,13 +52,6 @@ pub fn detection_probability(k: usize, withheld: u64, s: usize) -> f64 {
     1.0 - miss
 }
 
-/// The same with samples drawn with replacement: `1 − (1 − W/N)^s`.
-pub fn detection_probability_with_replacement(k: usize, withheld: u64, s: usize) -> f64 {
-    let n = 4.0 * (k as f64) * (k as f64);
-    let ratio = (withheld as f64 / n).min(1.0);
-    1.0 - (1.0 - ratio).powi(i32::try_from(s).unwrap_or(i32::MAX))
-}
-
 /// The fewest distinct samples that detect a minimal withholding of a `2k×2k` square with
 /// probability at least `confidence` (`None` if `confidence ≥ 1` cannot be reached below `4k²`).
 pub fn samples_needed(k: usize, confidence: f64) -> Option<usize> {

@@ -312,12 +312,7 @@ impl Sim {
         let (k, share_size, seed) = (config.k, config.share_size, config.seed);
         let w = 2 * k;
 
-        let mut state = stream(seed, DOMAIN_DATA);
-        let mut bytes = Vec::with_capacity(k * k * share_size + 8);
-        while bytes.len() < k * k * share_size {
-            bytes.extend(splitmix64(&mut state).to_le_bytes());
-        }
-        bytes.truncate(k * k * share_size);
+        let bytes = primitives::splitmix64_bytes(stream(seed, DOMAIN_DATA), k * k * share_size);
         let eds = DataSquare::new(k, share_size, bytes)?.extend()?;
 
         // One tree per line, kept, so that every proof the producer serves is cut from it.

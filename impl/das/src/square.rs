@@ -241,6 +241,12 @@ impl ExtendedSquare {
         Ok(ExtendedSquare { k, share_size, bytes })
     }
 
+    /// A square from parts whose shape the caller has already checked.
+    pub(crate) fn from_parts(k: usize, share_size: usize, bytes: Vec<u8>) -> ExtendedSquare {
+        debug_assert_eq!(bytes.len(), 4 * k * k * share_size);
+        ExtendedSquare { k, share_size, bytes }
+    }
+
     /// The original width `k`.
     pub fn k(&self) -> usize {
         self.k
@@ -308,11 +314,7 @@ impl ExtendedSquare {
 
     fn encode_line(&mut self, codec: &mut Codec, axis: Axis, index: usize) -> Result<(), CodecError> {
         let (w, s) = (self.width(), self.share_size);
-        let mut refs: Vec<&mut [u8]> = match axis {
-            Axis::Row => self.bytes[index * w * s..(index + 1) * w * s].chunks_exact_mut(s).collect(),
-            Axis::Col => self.bytes.chunks_exact_mut(s).skip(index).step_by(w).collect(),
-        };
-        codec.encode(&mut refs)
+        encode_line_in_place(&mut self.bytes, w, s, codec, axis, index)
     }
 
     /// `leaf_hash(share)` of every share, row-major: each is a leaf of both its row tree and
@@ -333,10 +335,8 @@ impl ExtendedSquare {
         if row >= w || col >= w {
             return None;
         }
-        let (index, position) = match axis {
-            Axis::Row => (row, col),
-            Axis::Col => (col, row),
-        };
+        // `Axis::cell` is its own inverse: (row, col) ↦ (line, position).
+        let (index, position) = axis.cell(row, col);
         let leaves: Vec<Hash32> = self.line(axis, index).into_iter().map(merkle::leaf_hash).collect();
         let path = MerkleTree::from_leaf_hashes(leaves).proof(position as u64)?.path;
         Some(ShareProof { axis, path })
@@ -442,6 +442,23 @@ impl Dah {
     }
 }
 
+/// Fills the parity half of line `index` of `axis` of a `w×w` square of `s`-byte shares,
+/// stored row-major in `bytes`, from its original half, in place.
+pub(crate) fn encode_line_in_place(
+    bytes: &mut [u8],
+    w: usize,
+    s: usize,
+    codec: &mut Codec,
+    axis: Axis,
+    index: usize,
+) -> Result<(), CodecError> {
+    let mut refs: Vec<&mut [u8]> = match axis {
+        Axis::Row => bytes[index * w * s..(index + 1) * w * s].chunks_exact_mut(s).collect(),
+        Axis::Col => bytes.chunks_exact_mut(s).skip(index).step_by(w).collect(),
+    };
+    codec.encode(&mut refs)
+}
+
 /// The root of one line from its leaf hashes.
 pub(crate) fn line_root(leaves: Vec<Hash32>) -> Hash32 {
     MerkleTree::from_leaf_hashes(leaves).root()
@@ -517,10 +534,7 @@ impl ShareProof {
         if share.len() != share_size {
             return Err(ShareProofError::ShareSize { expected: share_size, got: share.len() });
         }
-        let (index, position) = match self.axis {
-            Axis::Row => (row, col),
-            Axis::Col => (col, row),
-        };
+        let (index, position) = self.axis.cell(row, col);
         let bad = ShareProofError::BadPath { axis: self.axis, index };
         let root = dah.root(self.axis, index).ok_or_else(|| bad.clone())?;
         let leaf = merkle::leaf_hash(share);

@@ -19,4 +19,4 @@ pub mod merkle;
 mod splitmix;
 
 pub use hash::{Hash32, ParseHashError, keccak256, keccak256_concat};
-pub use splitmix::splitmix64;
+pub use splitmix::{splitmix64, splitmix64_bytes};

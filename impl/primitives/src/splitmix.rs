@@ -13,9 +13,27 @@ pub fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// `len` bytes drawn from `seed`: splitmix64 outputs, each written as 8 bytes little-endian,
+/// the last cut short if `len` is not a multiple of 8 (`vectors.md` VEC-7.2's seeded square).
+pub fn splitmix64_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed;
+    let mut bytes = Vec::with_capacity(len + 8);
+    while bytes.len() < len {
+        bytes.extend(splitmix64(&mut state).to_le_bytes());
+    }
+    bytes.truncate(len);
+    bytes
+}
+
 #[cfg(test)]
 mod tests {
-    use super::splitmix64;
+    use super::{splitmix64, splitmix64_bytes};
+
+    #[test]
+    fn bytes_are_the_outputs_little_endian() {
+        assert_eq!(splitmix64_bytes(0, 10), [0xaf, 0xcd, 0x1d, 0x7b, 0x39, 0xa8, 0x20, 0xe2, 0xf4, 0x65]);
+        assert!(splitmix64_bytes(5, 0).is_empty());
+    }
 
     #[test]
     fn matches_the_published_reference_outputs() {

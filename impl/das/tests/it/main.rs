@@ -21,11 +21,6 @@ pub(crate) fn adr_square(k: usize, share_size: usize) -> DataSquare {
 
 /// A square of pseudo-random shares from a seed (splitmix64 bytes).
 pub(crate) fn seeded_square(k: usize, share_size: usize, seed: u64) -> ExtendedSquare {
-    let mut state = seed;
-    let mut bytes = Vec::with_capacity(k * k * share_size);
-    while bytes.len() < k * k * share_size {
-        bytes.extend(primitives::splitmix64(&mut state).to_le_bytes());
-    }
-    bytes.truncate(k * k * share_size);
+    let bytes = primitives::splitmix64_bytes(seed, k * k * share_size);
     DataSquare::new(k, share_size, bytes).unwrap().extend().unwrap()
 }
