@@ -1,0 +1,3 @@
+//! Simulator integration tests.
+
+mod runs;
