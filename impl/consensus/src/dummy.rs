@@ -56,13 +56,19 @@ impl Dummy {
                 Ok(())
             }
             Input::Proposal(p) => self.receive(p, out),
+            // Any other input lets a leader that has not proposed yet do so.
+            _ if self.started => {
+                self.lead(out);
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
 
     fn lead(&mut self, out: &mut Vec<Output>) {
         let me = self.set.index_of(&self.key.address());
-        while me == Some(self.leader(self.height)) {
+        // At most one height per input, so a one-validator set cannot loop (§7).
+        if me == Some(self.leader(self.height)) {
             let value = self.app.value(self.height, 0);
             let signed = self.key.sign_proposal(Proposal { height: self.height, round: 0, value, valid_round: None });
             out.push(Output::Broadcast(Message::Proposal(signed.clone())));

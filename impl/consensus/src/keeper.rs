@@ -60,6 +60,8 @@ pub(crate) struct RoundVotes {
     /// Proposals from this round's proposer, in arrival order: the first, then conflicting
     /// ones while fewer than [`MAX_PROPOSALS_PER_ROUND`] are kept, or when justified.
     pub(crate) proposals: Vec<SignedProposal>,
+    /// `id(v)` of each proposal, computed once.
+    pub(crate) proposal_ids: Vec<Hash32>,
     proposal_conflicted: bool,
     /// Rule 34 (timeout prevote scheduled), 36 (polka on a value acted on), 47 (timeout precommit scheduled).
     pub(crate) fired_34: bool,
@@ -96,6 +98,7 @@ impl RoundVotes {
             sent: vec![false; n],
             senders_power: 0,
             proposals: Vec::new(),
+            proposal_ids: Vec::new(),
             proposal_conflicted: false,
             fired_34: false,
             fired_36: false,
@@ -160,7 +163,7 @@ impl Keeper {
     }
 
     /// Adds a vote (signature already checked) by validator `validator` of power `power`.
-    pub(crate) fn add_vote(&mut self, vote: SignedVote, validator: usize, power: u64) -> Added {
+    pub(crate) fn add_vote(&mut self, vote: &SignedVote, validator: usize, power: u64) -> Added {
         let t = type_index(vote.message.vote_type);
         let round = self.round_mut(vote.message.round);
         let Some(&slot) = round.slot[t].get(validator) else {
@@ -180,7 +183,7 @@ impl Keeper {
             if counted {
                 round.conflicts.push((t, validator, value));
                 round.tally[t].add(value, power, false);
-                round.votes.push(vote);
+                round.votes.push(vote.clone());
             }
             return Added::Conflict { evidence, counted };
         }
@@ -189,32 +192,36 @@ impl Keeper {
             *s = u32::try_from(round.votes.len()).unwrap_or(NONE);
         }
         round.tally[t].add(vote.message.value, power, true);
-        round.votes.push(vote);
+        round.votes.push(vote.clone());
         Added::New
     }
 
     /// Adds a proposal (signature checked, signer is the round's proposer). Returns what
     /// happened and whether the proposal is now kept.
-    pub(crate) fn add_proposal(&mut self, proposal: SignedProposal, validator: usize, power: u64) -> (Added, bool) {
+    pub(crate) fn add_proposal(&mut self, proposal: &SignedProposal, validator: usize, power: u64) -> (Added, bool) {
         let quorum = self.quorum;
         let round = self.round_mut(proposal.message.round);
-        if round.proposals.contains(&proposal) {
+        // The same proposal signed again (ed25519 signatures are deterministic, but a signer
+        // may use another nonce) is a duplicate, not a conflict.
+        if round.proposals.iter().any(|p| p.message == proposal.message) {
             return (Added::Duplicate, false);
         }
         let Some(first) = round.proposals.first() else {
             round.mark_sender(validator, power);
-            round.proposals.push(proposal);
+            round.proposal_ids.push(proposal.message.id());
+            round.proposals.push(proposal.clone());
             return (Added::New, true);
         };
         let evidence =
             (!round.proposal_conflicted).then(|| Box::new(Evidence::proposals(first.clone(), proposal.clone())));
         round.proposal_conflicted = true;
-        let id = Some(proposal.message.id());
+        let id = proposal.message.id();
         let justified =
-            [VoteType::Prevote, VoteType::Precommit].iter().any(|t| round.tally(*t).power_for(id) >= quorum);
+            [VoteType::Prevote, VoteType::Precommit].iter().any(|t| round.tally(*t).power_for(Some(id)) >= quorum);
         let keep = round.proposals.len() < MAX_PROPOSALS_PER_ROUND || justified;
         if keep {
-            round.proposals.push(proposal);
+            round.proposal_ids.push(id);
+            round.proposals.push(proposal.clone());
         }
         (Added::Conflict { evidence, counted: keep }, keep)
     }

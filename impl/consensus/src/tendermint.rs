@@ -5,7 +5,9 @@
 //! machine applies the first enabled rule in the order [`RULE_ORDER`] until none is enabled;
 //! the paper leaves this order open and the vectors pin it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use primitives::Hash32;
@@ -320,8 +322,8 @@ impl Tendermint {
             locked: None,
             valid: None,
             keeper: Keeper::new(n, quorum),
-            validity: HashMap::new(),
-            proposers: HashMap::new(),
+            validity: HashMap::default(),
+            proposers: HashMap::default(),
             commit_rounds: Vec::new(),
             skip_round: None,
             own: BTreeMap::new(),
@@ -348,6 +350,10 @@ impl Tendermint {
 
     pub fn round(&self) -> Round {
         self.round
+    }
+
+    pub fn step(&self) -> Step {
+        self.step
     }
 
     pub fn address(&self) -> Address {
@@ -404,15 +410,21 @@ impl Tendermint {
                     // Line 10 (or a restart re-entering its round).
                     let own: Vec<Message> = self.own.values().cloned().collect();
                     for m in own {
-                        let _ = self.count(m, out);
+                        let _ = self.count(&m, out);
                     }
                     self.start_round(self.round, out);
+                    // A restart resumes the step its signed votes prove it reached (CON-4.9).
+                    if self.own.contains_key(&(self.round, VoteType::Precommit as u8)) {
+                        self.step = Step::Precommit;
+                    } else if self.own.contains_key(&(self.round, VoteType::Prevote as u8)) {
+                        self.step = Step::Prevote;
+                    }
                     self.progress(out);
                 }
                 Ok(())
             }
-            Input::Proposal(p) => self.receive(Message::Proposal(p), out),
-            Input::Vote(v) => self.receive(Message::Vote(v), out),
+            Input::Proposal(p) => self.receive(&Message::Proposal(p), out),
+            Input::Vote(v) => self.receive(&Message::Vote(v), out),
             Input::Timeout(t) => {
                 if self.started {
                     self.on_timeout(t, out);
@@ -449,14 +461,20 @@ impl Tendermint {
         }
     }
 
-    fn receive(&mut self, message: Message, out: &mut Vec<Output>) -> Result<(), Error> {
+    /// Handles a received proposal or vote by reference: the same as `handle` with
+    /// `Input::Proposal` / `Input::Vote`, copying the message only if it is kept.
+    pub fn handle_message(&mut self, message: &Message, out: &mut Vec<Output>) -> Result<(), Error> {
+        self.receive(message, out)
+    }
+
+    fn receive(&mut self, message: &Message, out: &mut Vec<Output>) -> Result<(), Error> {
         let h = message.height();
         if h < self.height {
             return Err(Error::PastHeight(h));
         }
         let signer = message.signer();
         let index = self.set.index_of(&signer).ok_or(Error::UnknownValidator(signer))?;
-        if let Message::Proposal(p) = &message
+        if let Message::Proposal(p) = message
             && let Some(vr) = p.message.valid_round
             && vr >= p.message.round
         {
@@ -468,24 +486,24 @@ impl Tendermint {
             if h != self.height.saturating_add(1) || per >= NEXT_HEIGHT_BUFFER_PER_VALIDATOR {
                 return Err(Error::FutureHeight(h));
             }
-            self.check_signature(&message, index)?;
-            if !self.next_height.contains(&message) {
-                self.next_height.push(message);
+            self.check_signature(message, index)?;
+            if !self.next_height.contains(message) {
+                self.next_height.push(message.clone());
             }
             return Ok(());
         }
         if message.round() > self.round.saturating_add(MAX_ROUNDS_AHEAD) {
             return Err(Error::RoundTooFarAhead(message.round()));
         }
-        if let Message::Proposal(p) = &message {
+        if let Message::Proposal(p) = message {
             let proposer = self.proposer(p.message.round);
             if proposer != index {
                 let proposer = self.set.validators().get(proposer).map(|v| v.address).unwrap_or(signer);
                 return Err(Error::NotProposer { signer, round: p.message.round, proposer });
             }
         }
-        self.check_signature(&message, index)?;
-        self.count(message, out)?;
+        self.check_signature(message, index)?;
+        self.count_at(message, index, out);
         if self.started {
             self.progress(out);
         }
@@ -502,9 +520,15 @@ impl Tendermint {
     }
 
     /// Adds a verified message of the current height to the keeper.
-    fn count(&mut self, message: Message, out: &mut Vec<Output>) -> Result<(), Error> {
+    fn count(&mut self, message: &Message, out: &mut Vec<Output>) -> Result<(), Error> {
         let signer = message.signer();
         let index = self.set.index_of(&signer).ok_or(Error::UnknownValidator(signer))?;
+        self.count_at(message, index, out);
+        Ok(())
+    }
+
+    /// [`Self::count`] for a signer already looked up.
+    fn count_at(&mut self, message: &Message, index: usize, out: &mut Vec<Output>) {
         let power = self.set.validators().get(index).map_or(0, |v| v.power);
         let round = message.round();
         let added = match message {
@@ -524,11 +548,11 @@ impl Tendermint {
                 if counted
                     && vote_type == VoteType::Precommit
                     && let Some(id) = value
-                    && !self.commit_rounds.contains(&round)
+                    && let Err(at) = self.commit_rounds.binary_search(&round)
                     && let Some(rv) = self.keeper.round(round)
                     && self.set.is_quorum(rv.tally(VoteType::Precommit).power_for(Some(id)))
                 {
-                    self.commit_rounds.push(round);
+                    self.commit_rounds.insert(at, round);
                 }
                 added
             }
@@ -546,7 +570,6 @@ impl Tendermint {
             Added::Conflict { evidence: Some(evidence), .. } => out.push(Output::Evidence(*evidence)),
             Added::Conflict { evidence: None, .. } | Added::Duplicate => {}
         }
-        Ok(())
     }
 
     fn request_validation(&mut self, round: Round, value: Value, out: &mut Vec<Output>) {
@@ -581,8 +604,12 @@ impl Tendermint {
     /// Applies the first enabled rule in [`RULE_ORDER`] until none is enabled.
     fn progress(&mut self, out: &mut Vec<Output>) {
         loop {
-            let fired = self.rule_49(out)
-                || self.rule_55(out)
+            if self.rule_49(out) {
+                // A decision ends the processing of this input: the new height's rules are first
+                // applied at the next input (CON-4.6), so one input never decides twice.
+                break;
+            }
+            let fired = self.rule_55(out)
                 || self.rule_22(out)
                 || self.rule_28(out)
                 || self.rule_34(out)
@@ -615,13 +642,14 @@ impl Tendermint {
             return;
         };
         if self.proposer(round) == me {
-            if let Some((value, vr)) = self.valid.clone() {
-                // Line 15: re-propose validValue with validRound.
-                self.propose(value, Some(vr), out);
-            } else if let Some(Message::Proposal(p)) = self.own.get(&(round, 0)).cloned() {
-                // Restarted after proposing in this round: the same proposal again.
+            if let Some(Message::Proposal(p)) = self.own.get(&(round, 0)).cloned() {
+                // Restarted after proposing in this round: the same proposal again, never a
+                // second one (CON-4.9).
                 self.broadcast(Message::Proposal(p), out);
                 self.proposed = Some(round);
+            } else if let Some((value, vr)) = self.valid.clone() {
+                // Line 15: re-propose validValue with validRound.
+                self.propose(value, Some(vr), out);
             } else {
                 match &self.config.validation {
                     Validation::Callback(app) => {
@@ -638,17 +666,20 @@ impl Tendermint {
     }
 
     fn propose(&mut self, value: Value, valid_round: Option<Round>, out: &mut Vec<Output>) {
+        if self.own.contains_key(&(self.round, 0)) {
+            return;
+        }
         self.validity.insert(value_id(&value), Validity::Valid);
         let proposal = Proposal { height: self.height, round: self.round, value, valid_round };
         let signed = self.key.sign_proposal(proposal);
         self.proposed = Some(self.round);
         self.own.insert((self.round, 0), Message::Proposal(signed.clone()));
-        let _ = self.count(Message::Proposal(signed.clone()), out);
+        let _ = self.count(&Message::Proposal(signed.clone()), out);
         out.push(Output::Broadcast(Message::Proposal(signed)));
     }
 
     fn broadcast(&mut self, message: Message, out: &mut Vec<Output>) {
-        let _ = self.count(message.clone(), out);
+        let _ = self.count(&message, out);
         out.push(Output::Broadcast(message));
     }
 
@@ -681,6 +712,11 @@ impl Tendermint {
         self.keeper.round(r).map_or(&[], |rv| &rv.proposals)
     }
 
+    /// The proposals of round `r` with their value ids.
+    fn proposals_with_ids(&self, r: Round) -> impl Iterator<Item = (&SignedProposal, Hash32)> {
+        self.keeper.round(r).into_iter().flat_map(|rv| rv.proposals.iter().zip(rv.proposal_ids.iter().copied()))
+    }
+
     /// Whether rule 22/28's lock condition lets this node prevote `value`.
     fn lock_allows(&self, value: &Value, vr: Option<Round>) -> bool {
         if self.config.deviation == Some(Deviation::IgnoresLock) {
@@ -701,11 +737,10 @@ impl Tendermint {
             return false;
         }
         // The first proposal with validRound −1 whose validity is known.
-        let Some((value, id, valid)) = self.proposals(self.round).iter().find_map(|p| {
+        let Some((value, id, valid)) = self.proposals_with_ids(self.round).find_map(|(p, id)| {
             if p.message.valid_round.is_some() {
                 return None;
             }
-            let id = p.message.id();
             self.valid(&id).map(|valid| (p.message.value.clone(), id, valid))
         }) else {
             return false;
@@ -723,12 +758,11 @@ impl Tendermint {
         }
         // The first proposal with 0 ≤ validRound < round_p, a polka for it in validRound, and
         // known validity.
-        let Some((value, id, vr, valid)) = self.proposals(self.round).iter().find_map(|p| {
+        let Some((value, id, vr, valid)) = self.proposals_with_ids(self.round).find_map(|(p, id)| {
             let vr = p.message.valid_round?;
             if vr >= self.round {
                 return None;
             }
-            let id = p.message.id();
             let polka = self
                 .keeper
                 .round(vr)
@@ -771,8 +805,7 @@ impl Tendermint {
         if rv.fired_36 {
             return false;
         }
-        let Some((value, id)) = rv.proposals.iter().find_map(|p| {
-            let id = p.message.id();
+        let Some((value, id)) = rv.proposals.iter().zip(rv.proposal_ids.iter().copied()).find_map(|(p, id)| {
             (self.set.is_quorum(rv.tally(VoteType::Prevote).power_for(Some(id))) && self.valid(&id) == Some(true))
                 .then(|| (p.message.value.clone(), id))
         }) else {
@@ -816,12 +849,11 @@ impl Tendermint {
 
     /// Lines 49–54: the proposal of any round `r` and 2f+1 precommits for it: decide.
     fn rule_49(&mut self, out: &mut Vec<Output>) -> bool {
-        let mut rounds = self.commit_rounds.clone();
-        rounds.sort_unstable();
-        for r in rounds {
+        // `commit_rounds` is kept sorted; indices, because deciding resets it.
+        for i in 0..self.commit_rounds.len() {
+            let Some(&r) = self.commit_rounds.get(i) else { break };
             let Some(rv) = self.keeper.round(r) else { continue };
-            let Some((p, id)) = rv.proposals.iter().find_map(|p| {
-                let id = p.message.id();
+            let Some((p, id)) = rv.proposals.iter().zip(rv.proposal_ids.iter().copied()).find_map(|(p, id)| {
                 (self.set.is_quorum(rv.tally(VoteType::Precommit).power_for(Some(id))) && self.valid(&id) == Some(true))
                     .then_some((p, id))
             }) else {
@@ -901,7 +933,7 @@ impl Tendermint {
                 }
             }
             if m.round() <= self.round.saturating_add(MAX_ROUNDS_AHEAD) {
-                let _ = self.count(m, out);
+                let _ = self.count(&m, out);
             }
         }
     }

@@ -299,12 +299,25 @@ impl Verifier for DirectVerifier {
 }
 
 /// A verifier that remembers every (key, signed bytes, signature) that verified, so a message
-/// delivered to many nodes is verified once. Only successes are cached.
+/// delivered to many nodes is verified once. Only successes are cached. Keys are stored inline
+/// (no pointer to chase on a lookup).
 #[derive(Debug, Default)]
 pub struct CachingVerifier {
-    seen: std::sync::Mutex<std::collections::HashSet<Vec<u8>>>,
+    seen: std::sync::Mutex<std::collections::HashSet<CacheKey, rustc_hash::FxBuildHasher>>,
     verified: std::sync::atomic::AtomicU64,
     hits: std::sync::atomic::AtomicU64,
+}
+
+const CACHE_KEY_LEN: usize = 1 + 32 + 64 + MAX_SIGN_BYTES;
+
+/// `len(bytes) ‖ public key ‖ signature ‖ bytes`, zero-padded.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct CacheKey([u8; CACHE_KEY_LEN]);
+
+impl std::fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CacheKey(..)")
+    }
 }
 
 impl CachingVerifier {
@@ -322,19 +335,19 @@ impl CachingVerifier {
 impl Verifier for CachingVerifier {
     fn verify(&self, key: &VerifyingKey, bytes: &[u8], signature: &[u8; 64]) -> bool {
         use std::sync::atomic::Ordering::Relaxed;
-        let mut cache_key = [0u8; 32 + 64 + MAX_SIGN_BYTES];
-        let len = 32 + 64 + bytes.len();
-        let Some(slot) = cache_key.get_mut(..len) else {
+        let mut cache_key = CacheKey([0u8; CACHE_KEY_LEN]);
+        let (Ok(len), Some(body)) = (u8::try_from(bytes.len()), cache_key.0.get_mut(1..1 + 32 + 64 + bytes.len()))
+        else {
             return DirectVerifier.verify(key, bytes, signature);
         };
-        let (k, rest) = slot.split_at_mut(32);
+        let (k, rest) = body.split_at_mut(32);
+        let (sig, msg) = rest.split_at_mut(64);
         k.copy_from_slice(key.as_bytes());
-        let (s, b) = rest.split_at_mut(64);
-        s.copy_from_slice(signature);
-        b.copy_from_slice(bytes);
-        let slot = &*slot;
+        sig.copy_from_slice(signature);
+        msg.copy_from_slice(bytes);
+        cache_key.0[0] = len;
         if let Ok(seen) = self.seen.lock()
-            && seen.contains(slot)
+            && seen.contains(&cache_key)
         {
             self.hits.fetch_add(1, Relaxed);
             return true;
@@ -342,7 +355,7 @@ impl Verifier for CachingVerifier {
         self.verified.fetch_add(1, Relaxed);
         let ok = DirectVerifier.verify(key, bytes, signature);
         if ok && let Ok(mut seen) = self.seen.lock() {
-            seen.insert(slot.to_vec());
+            seen.insert(cache_key);
         }
         ok
     }

@@ -272,14 +272,22 @@ pub struct Validator {
 
 /// The validator set of one height: validators in set order, their decompressed keys, the
 /// total power, quorum arithmetic and the proposer rotation.
+///
+/// The members (validators, keys, address index) do not change between heights and are shared
+/// by every clone, so the sets of all the nodes of a simulation occupy one copy in memory.
 #[derive(Debug, Clone)]
 pub struct ValidatorSet {
-    validators: Vec<Validator>,
-    keys: Vec<VerifyingKey>,
+    members: std::sync::Arc<Members>,
     rotation: WeightedRoundRobin,
     total: u64,
-    /// `(address, index in set order)` sorted by address, for [`Self::index_of`].
-    by_address: Vec<(Address, usize)>,
+}
+
+#[derive(Debug)]
+struct Members {
+    validators: Vec<Validator>,
+    keys: Vec<VerifyingKey>,
+    /// Address → index in set order (one hash per delivered message).
+    by_address: rustc_hash::FxHashMap<Address, usize>,
 }
 
 impl ValidatorSet {
@@ -303,34 +311,31 @@ impl ValidatorSet {
         debug_assert!(records.iter().zip(rotation.entries()).all(|((v, _), e)| v.address == e.address));
         // `WeightedRoundRobin::new` checked `0 < total <= MAX_TOTAL_VOTING_POWER`.
         let total = u64::try_from(rotation.total()).unwrap_or(0);
-        let mut by_address: Vec<(Address, usize)> =
-            records.iter().enumerate().map(|(idx, (v, _))| (v.address, idx)).collect();
-        by_address.sort_unstable();
+        let by_address = records.iter().enumerate().map(|(idx, (v, _))| (v.address, idx)).collect();
         let (validators, keys) = records.into_iter().unzip();
-        Ok(ValidatorSet { validators, keys, rotation, total, by_address })
+        Ok(ValidatorSet { members: std::sync::Arc::new(Members { validators, keys, by_address }), rotation, total })
     }
 
     pub fn len(&self) -> usize {
-        self.validators.len()
+        self.members.validators.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.validators.is_empty()
+        self.members.validators.is_empty()
     }
 
     pub fn validators(&self) -> &[Validator] {
-        &self.validators
+        &self.members.validators
     }
 
     /// Decompressed key of validator `index`.
     pub fn key(&self, index: usize) -> Option<&VerifyingKey> {
-        self.keys.get(index)
+        self.members.keys.get(index)
     }
 
     /// Index of the validator with this address (set order).
     pub fn index_of(&self, address: &Address) -> Option<usize> {
-        let pos = self.by_address.binary_search_by(|(a, _)| a.cmp(address)).ok()?;
-        self.by_address.get(pos).map(|&(_, idx)| idx)
+        self.members.by_address.get(address).copied()
     }
 
     pub fn total_power(&self) -> u64 {

@@ -23,4 +23,4 @@ mod sim;
 pub use net::{Latency, NetConfig, Partition, Topology};
 pub use node::{Behaviour, ConsensusNode, Node, NodeInput, NodeOutput, Wire};
 pub use queue::{EventQueue, Micros};
-pub use sim::{Commit, ConfigError, Counters, EngineKind, Report, Sim, SimConfig, Violation};
+pub use sim::{Commit, ConfigError, Counters, EngineKind, Report, Sim, SimConfig, Violation, queue_workload};

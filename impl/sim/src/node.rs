@@ -100,16 +100,14 @@ pub enum Dest {
 }
 
 /// A node's timers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Timer {
     Consensus(Timeout),
     Gossip,
-    /// Pipelined validation finished.
-    Validated {
-        height: Height,
-        value_id: Hash32,
-        valid: bool,
-    },
+    /// Continue after a decision (a no-op input that lets the new height's rules run).
+    Resume,
+    /// Pipelined validation finished (boxed: rare, and it keeps every event small).
+    Validated(Box<(Height, Hash32, bool)>),
 }
 
 /// An input to a node.
@@ -138,7 +136,7 @@ pub enum NodeOutput {
         after: Micros,
         timer: Timer,
     },
-    Decided(Decision),
+    Decided(Arc<Decision>),
     Evidence(Evidence),
 }
 
@@ -166,6 +164,14 @@ impl Engine {
         match self {
             Engine::Tendermint(t) => t.handle(input, out),
             Engine::Dummy(d) => d.handle(input, out),
+        }
+    }
+
+    fn handle_message(&mut self, message: &Message, out: &mut Vec<Output>) -> Result<(), Error> {
+        match (self, message) {
+            (Engine::Tendermint(t), m) => t.handle_message(m, out),
+            (Engine::Dummy(d), Message::Proposal(p)) => d.handle(Input::Proposal(p.clone()), out),
+            (Engine::Dummy(_), Message::Vote(_)) => Ok(()),
         }
     }
 
@@ -202,6 +208,8 @@ pub struct ConsensusNode {
     validate_delay: Micros,
     certificates: BTreeMap<Height, Arc<Decision>>,
     answered: HashMap<(usize, Height), Micros>,
+    /// (height, round, step) at the last gossip tick: re-gossip only when it has not moved.
+    last_tick: Option<(Height, Round, u8)>,
     scratch: Vec<Output>,
     inputs: Vec<Input>,
 }
@@ -233,6 +241,7 @@ impl ConsensusNode {
             validate_delay: setup.validate_delay,
             certificates: BTreeMap::new(),
             answered: HashMap::new(),
+            last_tick: None,
             scratch: Vec::new(),
             inputs: Vec::new(),
         }
@@ -247,19 +256,25 @@ impl ConsensusNode {
     }
 
     /// Feeds `first` and everything it leads to (pipelined `getValue` answers) to the engine.
-    fn run(&mut self, now: Micros, first: Input, from: Option<usize>, out: &mut Vec<NodeOutput>) {
+    fn run(&mut self, first: Input, out: &mut Vec<NodeOutput>) {
         self.inputs.push(first);
         while let Some(input) = self.inputs.pop() {
             let mut scratch = std::mem::take(&mut self.scratch);
             scratch.clear();
-            let result = self.engine.handle(input, &mut scratch);
-            if let (Err(Error::PastHeight(h)), Some(peer)) = (result, from) {
-                self.answer(now, peer, h, out);
-            }
-            for o in scratch.drain(..) {
-                self.output(o, out);
-            }
-            self.scratch = scratch;
+            // Errors change nothing; a peer that is behind asks with `Status` when it is stuck.
+            let _ = self.engine.handle(input, &mut scratch);
+            self.drain(scratch, out);
+        }
+    }
+
+    /// Carries out the engine's outputs, then runs whatever they fed back (pipelined `getValue`).
+    fn drain(&mut self, mut scratch: Vec<Output>, out: &mut Vec<NodeOutput>) {
+        for o in scratch.drain(..) {
+            self.output(o, out);
+        }
+        self.scratch = scratch;
+        if let Some(input) = self.inputs.pop() {
+            self.run(input, out);
         }
     }
 
@@ -274,16 +289,19 @@ impl ConsensusNode {
             }
             Output::Validate { height, value, .. } => {
                 let valid = self.app.validate(height, &value);
-                let timer = Timer::Validated { height, value_id: value_id(&value), valid };
+                let timer = Timer::Validated(Box::new((height, value_id(&value), valid)));
                 out.push(NodeOutput::Timer { after: self.validate_delay, timer });
             }
             Output::Decide(d) => {
+                // A decision ends the engine's input: resume it at once through the event queue
+                // so the new height's rules run even when no other input is coming.
+                out.push(NodeOutput::Timer { after: 0, timer: Timer::Resume });
                 let d = Arc::new(d);
                 self.certificates.insert(d.height, Arc::clone(&d));
                 while self.certificates.len() > CERTIFICATES_KEPT {
                     self.certificates.pop_first();
                 }
-                out.push(NodeOutput::Decided((*d).clone()));
+                out.push(NodeOutput::Decided(d));
             }
             Output::Evidence(e) => out.push(NodeOutput::Evidence(e)),
         }
@@ -347,7 +365,19 @@ impl ConsensusNode {
         self.send(Dest::One(peer), Wire::Certificate(cert), out);
     }
 
+    /// The gossip tick: when the node has not moved since the last tick, re-send its own
+    /// messages of this round and the last, the polka of its valid value, and its status.
     fn gossip(&mut self, out: &mut Vec<NodeOutput>) {
+        out.push(NodeOutput::Timer { after: self.gossip_every, timer: Timer::Gossip });
+        let position = match &self.engine {
+            Engine::Tendermint(t) => (t.height(), t.round(), t.step() as u8),
+            Engine::Dummy(d) => (d.height(), 0, 0),
+        };
+        let stuck = self.last_tick == Some(position);
+        self.last_tick = Some(position);
+        if !stuck {
+            return;
+        }
         if let Engine::Tendermint(t) = &self.engine {
             let round = t.round();
             let mut own: Vec<Message> =
@@ -359,7 +389,6 @@ impl ConsensusNode {
         }
         let status = Wire::Status { height: self.engine.height(), round: self.engine.round() };
         self.send(Dest::All, status, out);
-        out.push(NodeOutput::Timer { after: self.gossip_every, timer: Timer::Gossip });
     }
 }
 
@@ -370,16 +399,21 @@ impl Node for ConsensusNode {
         }
         match input {
             NodeInput::Start => {
-                self.run(now, Input::Start, None, out);
+                self.run(Input::Start, out);
                 if self.gossip_every > 0 {
                     out.push(NodeOutput::Timer { after: self.gossip_every, timer: Timer::Gossip });
                 }
             }
             NodeInput::Deliver { from, origin, wire } => match wire {
-                // A peer that is behind gets the certificate of its height (sent to the origin,
-                // not to the neighbour that relayed).
-                Wire::Consensus(Message::Proposal(p)) => self.run(now, Input::Proposal(p.clone()), Some(origin), out),
-                Wire::Consensus(Message::Vote(v)) => self.run(now, Input::Vote(v.clone()), Some(origin), out),
+                Wire::Consensus(m) => {
+                    let mut scratch = std::mem::take(&mut self.scratch);
+                    scratch.clear();
+                    // Errors change nothing.
+                    let _ = self.engine.handle_message(m, &mut scratch);
+                    self.drain(scratch, out);
+                }
+                // A peer that is stuck behind gets the certificate of its height (sent to the
+                // origin, not to the neighbour that relayed).
                 Wire::Status { height, .. } => {
                     if *height < self.engine.height() {
                         self.answer(now, origin, *height, out);
@@ -390,10 +424,10 @@ impl Node for ConsensusNode {
                         // Precommits first: with their quorum the proposal is justified and kept
                         // even past an equivocating proposer's other proposals.
                         for v in &d.precommits {
-                            self.run(now, Input::Vote(v.clone()), None, out);
+                            self.run(Input::Vote(v.clone()), out);
                         }
                         if self.engine.height() == d.height {
-                            self.run(now, Input::Proposal(d.proposal.clone()), None, out);
+                            self.run(Input::Proposal(d.proposal.clone()), out);
                         }
                         if self.engine.height() > d.height {
                             // Caught up one height: ask for the next at once.
@@ -404,9 +438,15 @@ impl Node for ConsensusNode {
                 }
             },
             NodeInput::Timer(Timer::Gossip) => self.gossip(out),
-            NodeInput::Timer(Timer::Consensus(t)) => self.run(now, Input::Timeout(t), None, out),
-            NodeInput::Timer(Timer::Validated { height, value_id, valid }) => {
-                self.run(now, Input::Validated { height, value_id, valid }, None, out)
+            NodeInput::Timer(Timer::Resume) => {
+                // A stale timeout is a no-op that runs the rules (CON-4.6).
+                let stale = Timeout { kind: consensus::TimeoutKind::Precommit, height: 0, round: 0 };
+                self.run(Input::Timeout(stale), out)
+            }
+            NodeInput::Timer(Timer::Consensus(t)) => self.run(Input::Timeout(t), out),
+            NodeInput::Timer(Timer::Validated(v)) => {
+                let (height, value_id, valid) = *v;
+                self.run(Input::Validated { height, value_id, valid }, out)
             }
         }
     }

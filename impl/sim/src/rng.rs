@@ -1,17 +1,27 @@
 //! The simulator's one source of randomness: a splitmix64 stream from the seed
 //! (`docs/spec/encoding.md` ENC-6), split into independent streams by purpose.
 
+use std::sync::Arc;
+
 use primitives::splitmix64;
 
-/// A seeded splitmix64 stream.
+/// A seeded splitmix64 stream, or a tape of bytes that decides first (a fuzzer's input, so the
+/// fuzzer chooses every network decision: latencies, drops, duplicates, reorderings, fan-out).
 #[derive(Debug, Clone)]
 pub struct Rng {
     state: u64,
+    tape: Option<(Arc<[u8]>, usize)>,
 }
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng { state: seed }
+        Rng { state: seed, tape: None }
+    }
+
+    /// Draws from `tape` 8 bytes at a time (little-endian, zero-padded at its end), then from
+    /// splitmix64 seeded with `seed`.
+    pub fn tape(tape: Arc<[u8]>, seed: u64) -> Rng {
+        Rng { state: seed, tape: Some((tape, 0)) }
     }
 
     /// An independent stream for `purpose` (a small constant) and `index`.
@@ -19,10 +29,20 @@ impl Rng {
         let mut s = seed ^ purpose.wrapping_mul(0xa076_1d64_78bd_642f);
         let a = splitmix64(&mut s);
         let mut t = a ^ index.wrapping_mul(0xe703_7ed1_a0b4_28db);
-        Rng { state: splitmix64(&mut t) }
+        Rng::new(splitmix64(&mut t))
     }
 
     pub fn next_u64(&mut self) -> u64 {
+        if let Some((tape, pos)) = &mut self.tape
+            && let Some(rest) = tape.get(*pos..)
+            && !rest.is_empty()
+        {
+            let mut word = [0u8; 8];
+            let take = rest.len().min(8);
+            word[..take].copy_from_slice(&rest[..take]);
+            *pos += take;
+            return u64::from_le_bytes(word);
+        }
         splitmix64(&mut self.state)
     }
 

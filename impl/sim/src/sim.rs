@@ -48,6 +48,8 @@ pub struct SimConfig {
     pub max_time: Micros,
     /// Share one verification cache between all nodes (`simulator.md` §6.3).
     pub verify_cache: bool,
+    /// Bytes that decide the network's random choices before the seed does (fuzzing).
+    pub schedule_tape: Option<std::sync::Arc<[u8]>>,
 }
 
 impl SimConfig {
@@ -67,6 +69,7 @@ impl SimConfig {
             progress_bound: 120_000_000,
             max_time: 3_600_000_000,
             verify_cache: true,
+            schedule_tape: None,
         }
     }
 
@@ -187,9 +190,7 @@ pub enum Violation {
     Integrity { height: Height, node: usize },
     #[error("validity: node {node} decided an invalid block {value} at height {height}")]
     Validity { height: Height, node: usize, value: Hash32 },
-    #[error(
-        "progress: node {node} stayed at height {height} from {since_ms} ms to {until_ms} ms after the network healed"
-    )]
+    #[error("progress: node {node} stayed at height {height} from {since_ms} ms to {until_ms} ms (the progress bound)")]
     NoProgress { node: usize, height: Height, since_ms: u64, until_ms: u64 },
 }
 
@@ -263,6 +264,27 @@ enum Event {
     ProgressCheck,
 }
 
+/// The event queue's share of the floor (`simulator.md` §6.3): push and pop `events`
+/// deliveries of the simulator's own event type through a queue that holds `in_flight`.
+pub fn queue_workload(events: u64, in_flight: usize) -> u64 {
+    let packet = Arc::new(Packet { id: 0, origin: 0, wire: crate::node::Wire::Status { height: 0, round: 0 } });
+    let mut queue = EventQueue::new();
+    let mut t: Micros = 0;
+    let mut checksum = 0u64;
+    for i in 0..in_flight as u64 {
+        queue.push(i.wrapping_mul(7919) % 100_000, Event::Deliver { to: 0, from: 1, packet: Arc::clone(&packet) });
+    }
+    for i in 0..events {
+        if let Some((time, Event::Deliver { to, .. })) = queue.pop() {
+            t = time;
+            checksum = checksum.wrapping_add(to as u64);
+        }
+        let at = t + 20_000 + i.wrapping_mul(7919) % 100_000;
+        queue.push(at, Event::Deliver { to: (i % 128) as usize, from: 1, packet: Arc::clone(&packet) });
+    }
+    checksum
+}
+
 /// Recently seen packet ids, for the gossip relay.
 #[derive(Debug, Default)]
 struct Seen {
@@ -310,6 +332,8 @@ pub struct Sim {
     violation: Option<Violation>,
     progress_mark: Vec<u64>,
     last_check: Micros,
+    /// [`Sim::heights_done`], recomputed when a decision or a restart changes it.
+    done: u64,
     cache: Option<Arc<CachingVerifier>>,
     out: Vec<NodeOutput>,
 }
@@ -404,7 +428,10 @@ impl Sim {
             drift,
             queue: EventQueue::new(),
             links,
-            rng: Rng::split(config.seed, 2, 0),
+            rng: match &config.schedule_tape {
+                Some(tape) => Rng::tape(Arc::clone(tape), Rng::split(config.seed, 2, 0).next_u64()),
+                None => Rng::split(config.seed, 2, 0),
+            },
             relay,
             seen: (0..n).map(|_| Seen::default()).collect(),
             now: 0,
@@ -418,6 +445,7 @@ impl Sim {
             violation: None,
             progress_mark: vec![0; n],
             last_check: 0,
+            done: 0,
             cache,
             out: Vec::new(),
             config,
@@ -464,7 +492,12 @@ impl Sim {
 
     /// The least number of heights decided by the nodes the run waits for.
     pub fn heights_done(&self) -> u64 {
-        (0..self.nodes.len()).filter(|&i| self.must_progress(i)).map(|i| self.decided[i]).min().unwrap_or(0)
+        self.done
+    }
+
+    fn update_done(&mut self) {
+        self.done =
+            (0..self.nodes.len()).filter(|&i| self.must_progress(i)).map(|i| self.decided[i]).min().unwrap_or(0);
     }
 
     /// Whether the run is over: target reached, a violation, the time limit, or nothing left.
@@ -523,6 +556,7 @@ impl Sim {
                     *u = true;
                 }
                 self.with_node(i, |n, now, out| n.restart(now, out));
+                self.update_done();
             }
             Event::Rewire => {
                 let n = self.nodes.len();
@@ -638,6 +672,7 @@ impl Sim {
         if let Some(d) = self.decided.get_mut(i) {
             *d += 1;
         }
+        self.update_done();
         if !self.config.behaviour(i).follows_protocol() || self.violation.is_some() {
             return;
         }
@@ -681,6 +716,7 @@ impl Sim {
         }
         self.progress_mark.clone_from(&self.decided);
         self.last_check = until;
+        self.update_done();
         self.queue.push(until.saturating_add(self.config.progress_bound), Event::ProgressCheck);
     }
 
