@@ -106,6 +106,11 @@ pub enum Timer {
     Gossip,
     /// Continue after a decision (a no-op input that lets the new height's rules run).
     Resume,
+    /// Answer a pipelined `getValue()`.
+    GetValue {
+        height: Height,
+        round: Round,
+    },
     /// Pipelined validation finished (boxed: rare, and it keeps every event small).
     Validated(Box<(Height, Hash32, bool)>),
 }
@@ -211,7 +216,6 @@ pub struct ConsensusNode {
     /// (height, round, step) at the last gossip tick: re-gossip only when it has not moved.
     last_tick: Option<(Height, Round, u8)>,
     scratch: Vec<Output>,
-    inputs: Vec<Input>,
 }
 
 /// What a node needs besides its engine.
@@ -243,7 +247,6 @@ impl ConsensusNode {
             answered: HashMap::new(),
             last_tick: None,
             scratch: Vec::new(),
-            inputs: Vec::new(),
         }
     }
 
@@ -255,27 +258,20 @@ impl ConsensusNode {
         &self.engine
     }
 
-    /// Feeds `first` and everything it leads to (pipelined `getValue` answers) to the engine.
-    fn run(&mut self, first: Input, out: &mut Vec<NodeOutput>) {
-        self.inputs.push(first);
-        while let Some(input) = self.inputs.pop() {
-            let mut scratch = std::mem::take(&mut self.scratch);
-            scratch.clear();
-            // Errors change nothing; a peer that is behind asks with `Status` when it is stuck.
-            let _ = self.engine.handle(input, &mut scratch);
-            self.drain(scratch, out);
-        }
+    /// Feeds one input to the engine and carries out its outputs.
+    fn run(&mut self, input: Input, out: &mut Vec<NodeOutput>) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        // Errors change nothing; a peer that is behind asks with `Status` when it is stuck.
+        let _ = self.engine.handle(input, &mut scratch);
+        self.drain(scratch, out);
     }
 
-    /// Carries out the engine's outputs, then runs whatever they fed back (pipelined `getValue`).
     fn drain(&mut self, mut scratch: Vec<Output>, out: &mut Vec<NodeOutput>) {
         for o in scratch.drain(..) {
             self.output(o, out);
         }
         self.scratch = scratch;
-        if let Some(input) = self.inputs.pop() {
-            self.run(input, out);
-        }
     }
 
     fn output(&mut self, o: Output, out: &mut Vec<NodeOutput>) {
@@ -283,9 +279,10 @@ impl ConsensusNode {
             Output::Broadcast(m) => self.send_consensus(m, out),
             Output::ScheduleTimeout { timeout, duration_ms } => out
                 .push(NodeOutput::Timer { after: duration_ms.saturating_mul(1000), timer: Timer::Consensus(timeout) }),
+            // Answered through the event queue (no delay), so a proposer that holds a quorum
+            // alone decides one height per event rather than recursing.
             Output::GetValue { height, round } => {
-                let value = self.app.value(height, round);
-                self.inputs.push(Input::ProposeValue { height, round, value });
+                out.push(NodeOutput::Timer { after: 0, timer: Timer::GetValue { height, round } })
             }
             Output::Validate { height, value, .. } => {
                 let valid = self.app.validate(height, &value);
@@ -438,6 +435,10 @@ impl Node for ConsensusNode {
                 }
             },
             NodeInput::Timer(Timer::Gossip) => self.gossip(out),
+            NodeInput::Timer(Timer::GetValue { height, round }) => {
+                let value = self.app.value(height, round);
+                self.run(Input::ProposeValue { height, round, value }, out)
+            }
             NodeInput::Timer(Timer::Resume) => {
                 // A stale timeout is a no-op that runs the rules (CON-4.6).
                 let stale = Timeout { kind: consensus::TimeoutKind::Precommit, height: 0, round: 0 };

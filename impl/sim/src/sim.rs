@@ -1,6 +1,7 @@
 //! The discrete-event simulator (`docs/spec/simulator.md` §2, §6).
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use consensus::{
@@ -102,7 +103,8 @@ impl SimConfig {
     /// `count` random two-sided partitions, each starting in `[0, within)` and lasting
     /// `[min_len, max_len]`.
     pub fn random_partitions(&mut self, count: usize, within: Micros, min_len: Micros, max_len: Micros) {
-        let mut rng = Rng::split(self.seed, 7, 0);
+        // Indexed by the partitions already there, so a second call draws new ones.
+        let mut rng = Rng::split(self.seed, 7, self.net.partitions.len() as u64);
         let n = self.n();
         for _ in 0..count {
             let start = rng.below(within.max(1));
@@ -231,6 +233,9 @@ pub struct Counters {
     pub certificates: u64,
     pub verified: u64,
     pub cache_hits: u64,
+    /// The sum over events of the queue's length when the event was taken (divide by
+    /// `events` for the mean depth the benchmark floor uses).
+    pub queue_depth_sum: u64,
 }
 
 /// The result of a run.
@@ -256,31 +261,41 @@ pub struct Report {
 
 #[derive(Debug)]
 enum Event {
-    Deliver { to: usize, from: usize, packet: Arc<Packet> },
-    Timer { node: usize, epoch: u32, timer: Timer },
+    /// Packets are reference-counted without atomics: the simulator is single-threaded, and an
+    /// atomic count per delivery was measurable.
+    /// Node indices are `u32` and timers boxed so that an event is 24 bytes: the queue holds
+    /// tens of thousands of deliveries at 128 validators and its memory is the hot path.
+    Deliver {
+        to: u32,
+        from: u32,
+        packet: Rc<Packet>,
+    },
+    Timer(Box<(usize, u32, Timer)>),
     Crash(usize),
     Restart(usize),
     Rewire,
     ProgressCheck,
+    /// The last partition heals: progress is measured from here.
+    ProgressMark,
 }
 
 /// The event queue's share of the floor (`simulator.md` §6.3): push and pop `events`
 /// deliveries of the simulator's own event type through a queue that holds `in_flight`.
 pub fn queue_workload(events: u64, in_flight: usize) -> u64 {
-    let packet = Arc::new(Packet { id: 0, origin: 0, wire: crate::node::Wire::Status { height: 0, round: 0 } });
+    let packet = Rc::new(Packet { id: 0, origin: 0, wire: crate::node::Wire::Status { height: 0, round: 0 } });
     let mut queue = EventQueue::new();
     let mut t: Micros = 0;
     let mut checksum = 0u64;
     for i in 0..in_flight as u64 {
-        queue.push(i.wrapping_mul(7919) % 100_000, Event::Deliver { to: 0, from: 1, packet: Arc::clone(&packet) });
+        queue.push(i.wrapping_mul(7919) % 100_000, Event::Deliver { to: 0, from: 1, packet: Rc::clone(&packet) });
     }
     for i in 0..events {
         if let Some((time, Event::Deliver { to, .. })) = queue.pop() {
             t = time;
-            checksum = checksum.wrapping_add(to as u64);
+            checksum = checksum.wrapping_add(u64::from(to));
         }
         let at = t + 20_000 + i.wrapping_mul(7919) % 100_000;
-        queue.push(at, Event::Deliver { to: (i % 128) as usize, from: 1, packet: Arc::clone(&packet) });
+        queue.push(at, Event::Deliver { to: (i % 128) as u32, from: 1, packet: Rc::clone(&packet) });
     }
     checksum
 }
@@ -461,6 +476,9 @@ impl Sim {
         }
         if sim.config.expects_progress() && sim.config.progress_bound > 0 {
             sim.last_check = sim.config.net.last_heal();
+            if sim.last_check > 0 {
+                sim.queue.push(sim.last_check, Event::ProgressMark);
+            }
             sim.queue.push(sim.last_check.saturating_add(sim.config.progress_bound), Event::ProgressCheck);
         }
         for i in 0..n {
@@ -482,10 +500,12 @@ impl Sim {
     }
 
     /// Nodes whose progress the run waits for and checks.
-    fn must_progress(&self, i: usize) -> bool {
+    /// Nodes whose progress the run waits for: honest ones, and crash-restart ones that were
+    /// up again at `since` (SIM-6.2).
+    fn must_progress(&self, i: usize, since: Micros) -> bool {
         match self.config.behaviour(i) {
             Behaviour::Honest => true,
-            Behaviour::CrashRestart { restart_at, .. } => restart_at <= self.last_check.max(self.now),
+            Behaviour::CrashRestart { restart_at, .. } => restart_at <= since,
             _ => false,
         }
     }
@@ -496,16 +516,16 @@ impl Sim {
     }
 
     fn update_done(&mut self) {
+        let now = self.now;
         self.done =
-            (0..self.nodes.len()).filter(|&i| self.must_progress(i)).map(|i| self.decided[i]).min().unwrap_or(0);
+            (0..self.nodes.len()).filter(|&i| self.must_progress(i, now)).map(|i| self.decided[i]).min().unwrap_or(0);
     }
 
     /// Whether the run is over: target reached, a violation, the time limit, or nothing left.
     pub fn finished(&self) -> bool {
         self.violation.is_some()
             || self.heights_done() >= self.config.heights
-            || self.now >= self.config.max_time
-            || self.queue.is_empty()
+            || self.queue.peek_time().is_none_or(|t| t > self.config.max_time)
     }
 
     /// Runs to the end.
@@ -518,12 +538,15 @@ impl Sim {
 
     /// Processes one event.
     pub fn step(&mut self) {
+        let depth = self.queue.len() as u64;
         let Some((time, event)) = self.queue.pop() else { return };
         self.now = time;
         self.counters.events += 1;
+        self.counters.queue_depth_sum += depth;
         match event {
             Event::Deliver { to, from, packet } => {
-                if !self.up.get(to).copied().unwrap_or(false) {
+                let (to, from) = (to as usize, from as usize);
+                if !self.up.get(to).copied().unwrap_or(false) || self.config.behaviour(to) == Behaviour::Dead {
                     self.counters.dropped += 1;
                     return;
                 }
@@ -537,7 +560,8 @@ impl Sim {
                 let (wire, origin) = (&packet.wire, packet.origin);
                 self.with_node(to, |node, now, out| node.handle(now, NodeInput::Deliver { from, origin, wire }, out));
             }
-            Event::Timer { node, epoch, timer } => {
+            Event::Timer(timer) => {
+                let (node, epoch, timer) = *timer;
                 if self.up.get(node).copied().unwrap_or(false) && self.epoch.get(node) == Some(&epoch) {
                     self.counters.timers += 1;
                     self.with_node(node, |n, now, out| n.handle(now, NodeInput::Timer(timer), out));
@@ -566,6 +590,7 @@ impl Sim {
                 self.queue.push(self.now.saturating_add(self.config.net.rewire_every), Event::Rewire);
             }
             Event::ProgressCheck => self.check_progress(),
+            Event::ProgressMark => self.progress_mark.clone_from(&self.decided),
         }
     }
 
@@ -598,7 +623,7 @@ impl Sim {
                     self.counters.certificates += 1;
                 }
                 self.next_packet += 1;
-                let packet = Arc::new(Packet { id: self.next_packet, origin: i, wire });
+                let packet = Rc::new(Packet { id: self.next_packet, origin: i, wire });
                 if self.relay
                     && let Some(s) = self.seen.get_mut(i)
                 {
@@ -613,7 +638,7 @@ impl Sim {
                 let d = self.drift.get(i).copied().unwrap_or(0.0);
                 let real = (after as f64 / (1.0 + d)) as Micros;
                 let epoch = self.epoch.get(i).copied().unwrap_or(0);
-                self.queue.push(self.now.saturating_add(real), Event::Timer { node: i, epoch, timer });
+                self.queue.push(self.now.saturating_add(real), Event::Timer(Box::new((i, epoch, timer))));
             }
             NodeOutput::Decided(d) => self.decided(i, d.height, d.round, &d.value),
             NodeOutput::Evidence(e) => {
@@ -623,7 +648,7 @@ impl Sim {
     }
 
     /// Sends to the neighbours of `i` (all, or `fanout` random ones), except `except`.
-    fn broadcast(&mut self, i: usize, except: usize, packet: &Arc<Packet>, delay: Micros) {
+    fn broadcast(&mut self, i: usize, except: usize, packet: &Rc<Packet>, delay: Micros) {
         let Some(neighbours) = self.links.neighbours.get(i) else { return };
         let mut targets: Vec<usize> = neighbours.iter().copied().filter(|&j| j != except).collect();
         if let Some(k) = self.config.net.fanout {
@@ -635,14 +660,14 @@ impl Sim {
         }
     }
 
-    fn relay_from(&mut self, node: usize, from: usize, packet: &Arc<Packet>) {
+    fn relay_from(&mut self, node: usize, from: usize, packet: &Rc<Packet>) {
         if !matches!(packet.wire, crate::node::Wire::Certificate(_)) {
             self.counters.relayed += 1;
             self.broadcast(node, from, packet, 0);
         }
     }
 
-    fn transmit(&mut self, from: usize, to: usize, packet: &Arc<Packet>, delay: Micros) {
+    fn transmit(&mut self, from: usize, to: usize, packet: &Rc<Packet>, delay: Micros) {
         if from == to {
             return;
         }
@@ -662,7 +687,8 @@ impl Sim {
                 latency = latency.saturating_add(self.rng.below(2 * net.latency.mean().max(1)));
             }
             let at = self.now.saturating_add(delay).saturating_add(latency);
-            self.queue.push(at, Event::Deliver { to, from, packet: Arc::clone(packet) });
+            let (to, from) = (to as u32, from as u32);
+            self.queue.push(at, Event::Deliver { to, from, packet: Rc::clone(packet) });
         }
     }
 
@@ -700,7 +726,8 @@ impl Sim {
     fn check_progress(&mut self) {
         let until = self.now;
         for i in 0..self.nodes.len() {
-            if !self.must_progress(i) {
+            // A window counts for a crash-restart node only if it was up for all of it.
+            if !self.must_progress(i, self.last_check) {
                 continue;
             }
             let mark = self.progress_mark.get(i).copied().unwrap_or(0);
