@@ -63,6 +63,7 @@ fn request_lines(cases: &[Case]) -> Vec<String> {
                 Case::Vm(v) => serde_json::to_value(v.request()).unwrap_or_default(),
                 Case::Refute(v) => v.request_json(),
                 Case::Das(v) => v.request_json(),
+                Case::Consensus(v) => v.request_json(),
             };
             serde_json::json!({"jsonrpc": "2.0", "id": i + 2, "method": "run", "params": {"case": request, "trace": false}})
                 .to_string()

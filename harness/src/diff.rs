@@ -70,8 +70,26 @@ fn walk(path: &str, expected: &Value, got: &Value, out: &mut Vec<FieldDiff>) {
                 got: format!("{} ({} items; first difference at [{differs_at}])", show(got), g.len()),
             });
         }
+        (Value::String(e), Value::String(g)) if e.chars().count() > CLIP || g.chars().count() > CLIP => {
+            // Long strings (signatures, long byte strings) differ somewhere past the clip: show
+            // both around their first difference.
+            let at = e.chars().zip(g.chars()).position(|(a, b)| a != b).unwrap_or(e.len().min(g.len()));
+            out.push(FieldDiff { path: path.to_owned(), expected: window(e, at), got: window(g, at) });
+        }
         _ => out.push(FieldDiff { path: path.to_owned(), expected: show(expected), got: show(got) }),
     }
+}
+
+/// The most characters of a value a diff shows.
+const CLIP: usize = 120;
+
+/// Up to [`CLIP`] characters of `s` around character `at`, with `…` where it is cut.
+fn window(s: &str, at: usize) -> String {
+    let len = s.chars().count();
+    let start = if len <= CLIP { 0 } else { at.saturating_sub(CLIP / 3).min(len - CLIP) };
+    let end = (start + CLIP).min(len);
+    let body: String = s.chars().skip(start).take(end - start).collect();
+    format!("{}{body}{}", if start > 0 { "…" } else { "" }, if end < len { "…" } else { "" })
 }
 
 /// Compares two `memory_changes` lists (`[[address, value], ...]`) cell by cell.
@@ -122,7 +140,7 @@ fn show(value: &Value) -> String {
         }
         other => other.to_string(),
     };
-    if text.chars().count() > 120 { format!("{}…", text.chars().take(120).collect::<String>()) } else { text }
+    if text.chars().count() > CLIP { format!("{}…", text.chars().take(CLIP).collect::<String>()) } else { text }
 }
 
 #[cfg(test)]
@@ -161,6 +179,23 @@ mod tests {
         let e = json!({"stack": ["1", "2"]});
         let g = json!({"stack": ["1", "9", "3"]});
         assert_eq!(lines(e, g), ["stack: expected [1, 2] (2 items), got [1, 9, 3] (3 items; first difference at [1])"]);
+    }
+
+    #[test]
+    fn long_strings_are_shown_around_their_first_difference() {
+        let e = format!("0x{}", "ab".repeat(64));
+        let mut g = e.clone();
+        g.replace_range(125..126, "c");
+        let diffs = diff(&json!({"signature": e}), &json!({"signature": g}));
+        assert_eq!(diffs.len(), 1);
+        let (expected, got) = (&diffs[0].expected, &diffs[0].got);
+        assert!(expected.starts_with('…') && got.starts_with('…'), "{expected}");
+        assert!(expected.ends_with("ababab") && got.ends_with("acabab"), "{expected} / {got}");
+        assert_ne!(expected, got);
+        // A short string that differs from a long one is shown from its start.
+        let diffs = diff(&json!({"v": "0x00"}), &json!({"v": format!("0x{}", "00".repeat(100))}));
+        assert_eq!(diffs[0].expected, "0x00");
+        assert!(diffs[0].got.starts_with("0x00") && diffs[0].got.ends_with('…'), "{}", diffs[0].got);
     }
 
     #[test]

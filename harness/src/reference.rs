@@ -11,6 +11,7 @@ use crate::case::vm::{
 };
 use crate::case::{Int, Uint};
 
+pub mod consensus;
 pub mod das;
 pub mod refute;
 

@@ -1,5 +1,6 @@
 //! Runs the Gherkin features in `features/<suite>/*.feature` (the VM suite) and
-//! `features/*.feature` (a feature tag names the suite: `@refute`, `@das`) with cucumber.
+//! `features/*.feature` (a feature tag names the suite: `@refute`, `@das`, `@consensus`) with
+//! cucumber.
 //!
 //! Each scenario builds a case with the step vocabulary of `harness::scenario` (the same one
 //! the vector exporter uses) and runs it through a target: the reference in process, or the
@@ -26,6 +27,7 @@ use harness::case::Case;
 use harness::case::vm::VmResult;
 use harness::client::process::{ClientCommand, Persistent};
 use harness::client::{CaseResult, Reference, Reply, Target};
+use harness::scenario::consensus::ConsensusScenario;
 use harness::scenario::das::DasScenario;
 use harness::scenario::refute::RefuteScenario;
 use harness::scenario::vm::{Keyword, VmScenario};
@@ -121,8 +123,8 @@ fn run_on_client(command: &str, case: &Case) -> Result<harness::client::Exchange
 /// A finished run of a suite's scenario: the case it built and the result.
 type SuiteResult<S> = Result<(<S as SuiteScenario>::Vector, <S as SuiteScenario>::Result), String>;
 
-/// A scenario of a suite a feature tag names (refute, das): the case it builds, and its result
-/// once a Then step asked for it.
+/// A scenario of a suite a feature tag names (refute, das, consensus): the case it builds, and
+/// its result once a Then step asked for it.
 #[derive(Debug)]
 struct SuiteRun<S: SuiteScenario> {
     scenario: S,
@@ -180,6 +182,29 @@ struct RefuteWorld(SuiteRun<RefuteScenario>);
 /// A das scenario.
 #[derive(Debug, Default, World)]
 struct DasWorld(SuiteRun<DasScenario>);
+
+/// A consensus scenario. Its When steps may follow Then steps (inputs, expectations, more
+/// inputs): a step that changes the case drops the result, so that each Then step is checked
+/// against a run of the inputs given so far.
+#[derive(Debug, Default, World)]
+struct ConsensusWorld(SuiteRun<ConsensusScenario>);
+
+#[given(regex = r"^(.+)$")]
+fn consensus_given(world: &mut ConsensusWorld, step: &Step) {
+    apply(&mut world.0.scenario, Keyword::Given, step);
+    world.0.result = None;
+}
+
+#[when(regex = r"^(.+)$")]
+fn consensus_when(world: &mut ConsensusWorld, step: &Step) {
+    apply(&mut world.0.scenario, Keyword::When, step);
+    world.0.result = None;
+}
+
+#[then(regex = r"^(.+)$")]
+fn consensus_then(world: &mut ConsensusWorld, step: &Step) {
+    world.0.then(step);
+}
 
 #[given(regex = r"^(.+)$")]
 fn das_given(world: &mut DasWorld, step: &Step) {
@@ -312,6 +337,8 @@ fn main() -> ExitCode {
         let suite = top_level.then(|| suite_of(path)).flatten();
         let (failed_run, skipped) = if suite == Some(DasScenario::SUITE) {
             run_feature::<DasWorld>(&runtime, path)
+        } else if suite == Some(ConsensusScenario::SUITE) {
+            run_feature::<ConsensusWorld>(&runtime, path)
         } else if top_level {
             run_feature::<RefuteWorld>(&runtime, path)
         } else {

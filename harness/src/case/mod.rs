@@ -11,10 +11,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// For a suite whose vectors are an enum of one generic case type per handler (refute, das):
-/// the case type's constructor, the vector's manifest accessors and the request it sends a
-/// client, and the request enum's handler and suite. The vector and the request enum have the
-/// variants listed.
+/// For a suite whose vectors are an enum of one generic case type per handler (refute, das,
+/// consensus): the case type's constructor, the vector's manifest accessors and the request it
+/// sends a client, and the request enum's handler and suite. The vector and the request enum
+/// have the variants listed.
 macro_rules! handler_cases {
     ($case:ident, $vector:ident, $request:ident, [$($variant:ident),+ $(,)?]) => {
         impl<C, P> $case<C, P> {
@@ -138,19 +138,20 @@ macro_rules! handler_cases {
     };
 }
 
+pub mod consensus;
 pub mod das;
 pub mod num;
 pub mod refute;
 pub mod vm;
 pub mod yaml;
 
-pub use num::{HashHex, Hex, Int, Uint};
+pub use num::{HashHex, Hex, Int, Uint, Uint32};
 
 /// The format version every vector and index carries.
 pub const FORMAT: &str = "orsma-vector/1";
 
 /// The suites this version of the format knows.
-pub const SUITES: &[&str] = &["vm", "refute", "das"];
+pub const SUITES: &[&str] = &["vm", "refute", "das", "consensus"];
 
 /// A case's identity: `suite/handler/case`, each part `[a-z0-9_]+`.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -245,6 +246,8 @@ pub enum Case {
     Refute(refute::RefuteVector),
     /// A data-availability case: extension, share proofs, repair, fraud proofs, sampling.
     Das(das::DasVector),
+    /// A consensus case: a Tendermint node fed inputs, proposer selection, evidence.
+    Consensus(consensus::ConsensusVector),
 }
 
 /// Why text is not a valid vector.
@@ -260,7 +263,7 @@ pub enum CaseError {
         found: String,
     },
     /// A suite this version does not know.
-    #[error("unknown suite `{0}` (known: vm, refute, das)")]
+    #[error("unknown suite `{0}` (known: vm, refute, das, consensus)")]
     UnknownSuite(String),
     /// Well-formed, but breaks a rule of the format (ids, ordering, limits).
     #[error("{0}")]
@@ -274,9 +277,9 @@ struct Envelope {
     suite: String,
 }
 
-/// A request of a suite whose handlers each have their own configuration type (refute, das),
-/// borrowed from a vector, for sending without copying the case: the case without its
-/// expectations.
+/// A request of a suite whose handlers each have their own configuration type (refute, das,
+/// consensus), borrowed from a vector, for sending without copying the case: the case without
+/// its expectations.
 #[derive(Clone, Debug, Serialize)]
 pub struct HandlerRequestRef<'a, C: Serialize> {
     /// The case id.
@@ -315,6 +318,7 @@ impl Case {
             "vm" => Case::Vm(decode(text, encoding)?),
             "refute" => Case::Refute(refute::RefuteVector::parse_as(text, encoding)?),
             "das" => Case::Das(das::DasVector::parse_as(text, encoding)?),
+            "consensus" => Case::Consensus(consensus::ConsensusVector::parse_as(text, encoding)?),
             other => return Err(CaseError::UnknownSuite(other.to_owned())),
         };
         case.check()?;
@@ -327,6 +331,7 @@ impl Case {
             Case::Vm(v) => encode(v, encoding),
             Case::Refute(v) => v.render(encoding),
             Case::Das(v) => v.render(encoding),
+            Case::Consensus(v) => v.render(encoding),
         }
     }
 
@@ -336,6 +341,7 @@ impl Case {
             Case::Vm(v) => v.case_id(),
             Case::Refute(v) => v.case_id(),
             Case::Das(v) => v.case_id(),
+            Case::Consensus(v) => v.case_id(),
         }
     }
 
@@ -345,6 +351,7 @@ impl Case {
             Case::Vm(v) => &v.tags,
             Case::Refute(v) => v.tags(),
             Case::Das(v) => v.tags(),
+            Case::Consensus(v) => v.tags(),
         }
     }
 
@@ -354,6 +361,7 @@ impl Case {
             Case::Vm(v) => &v.provenance,
             Case::Refute(v) => v.provenance(),
             Case::Das(v) => v.provenance(),
+            Case::Consensus(v) => v.provenance(),
         }
     }
 
@@ -363,12 +371,14 @@ impl Case {
             Case::Vm(v) => (v.case_id(), "vm"),
             Case::Refute(v) => (v.case_id(), "refute"),
             Case::Das(v) => (v.case_id(), "das"),
+            Case::Consensus(v) => (v.case_id(), "consensus"),
         };
         check_manifest(self.id_text(), &id.suite, &id.handler, &id.case, self.tags(), self.provenance(), suite)?;
         match self {
             Case::Vm(v) => v.check(),
             Case::Refute(v) => v.check(),
             Case::Das(v) => v.check(),
+            Case::Consensus(v) => v.check(),
         }
     }
 
@@ -378,6 +388,7 @@ impl Case {
             Case::Vm(v) => &v.suite,
             Case::Refute(v) => v.suite(),
             Case::Das(v) => v.suite(),
+            Case::Consensus(v) => v.suite(),
         }
     }
 
@@ -387,6 +398,7 @@ impl Case {
             Case::Vm(v) => &v.handler,
             Case::Refute(v) => v.handler(),
             Case::Das(v) => v.handler(),
+            Case::Consensus(v) => v.handler(),
         }
     }
 
@@ -396,6 +408,7 @@ impl Case {
             Case::Vm(v) => &v.id,
             Case::Refute(v) => v.id(),
             Case::Das(v) => v.id(),
+            Case::Consensus(v) => v.id(),
         }
     }
 }

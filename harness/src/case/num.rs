@@ -15,6 +15,10 @@ pub struct Int(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Uint(pub u64);
 
+/// An unsigned 32-bit integer (a consensus round), written as a canonical decimal string.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Uint32(pub u32);
+
 /// Bytes, written as `0x` followed by lowercase hex digits (two per byte).
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct Hex(pub Vec<u8>);
@@ -74,6 +78,7 @@ macro_rules! decimal {
 
 decimal!(Int, i64, "a 64-bit signed integer");
 decimal!(Uint, u64, "a 64-bit unsigned integer");
+decimal!(Uint32, u32, "a 32-bit unsigned integer");
 
 /// Parses `s` if it is exactly how `T` displays itself (so `"007"`, `"+1"` and `"-0"` fail).
 pub fn parse_canonical<T: std::str::FromStr + ToString>(s: &str) -> Option<T> {
@@ -164,7 +169,7 @@ impl<'de> Deserialize<'de> for HashHex {
 }
 
 /// The first characters of a possibly huge string, for error messages.
-fn clip(s: &str) -> String {
+pub(crate) fn clip(s: &str) -> String {
     let mut out: String = s.chars().take(40).collect();
     if out.len() < s.len() {
         out.push('…');

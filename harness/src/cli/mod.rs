@@ -24,6 +24,7 @@ mod client;
 mod conformance;
 mod refute;
 mod sim;
+mod sim_consensus;
 mod vectors;
 mod vm;
 
@@ -52,7 +53,7 @@ enum Command {
     /// Refute VM runs: state commitments, one-step proofs, and the dissection game.
     #[command(subcommand)]
     Refute(refute::RefuteCommand),
-    /// Seeded simulations: data availability sampling with custody and withholding.
+    /// Seeded simulations: data availability sampling, and Tendermint consensus over a faulty network.
     #[command(subcommand)]
     Sim(sim::SimCommand),
 }
@@ -87,7 +88,7 @@ pub(crate) fn invoked_program() -> String {
 
 /// Single-quotes `s` for a POSIX shell when it needs it.
 pub(crate) fn quote(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:".contains(c)) {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c)) {
         s.to_owned()
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))

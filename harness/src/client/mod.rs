@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::case::Case;
+use crate::case::consensus::ConsensusResult;
 use crate::case::das::DasResult;
 use crate::case::refute::RefuteResult;
 use crate::case::vm::VmResult;
@@ -38,6 +39,8 @@ pub enum CaseResult {
     Refute(RefuteResult),
     /// A das result.
     Das(DasResult),
+    /// A consensus result.
+    Consensus(ConsensusResult),
 }
 
 /// Why a target gave no usable answer at all.
@@ -97,6 +100,7 @@ pub fn reference_hello() -> HelloResult {
         protocol: PROTOCOL.to_owned(),
         client: Software { name: "orsma-reference".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() },
         suites: BTreeMap::from([
+            ("consensus".to_owned(), vec!["*".to_owned()]),
             ("das".to_owned(), vec!["*".to_owned()]),
             ("refute".to_owned(), vec!["*".to_owned()]),
             ("vm".to_owned(), vec!["*".to_owned()]),
@@ -135,6 +139,10 @@ impl Target for Reference {
             },
             Case::Das(v) => match reference::das::run_vector(v) {
                 Ok(result) => Reply::Ran(CaseResult::Das(result)),
+                Err(refused) => Reply::Failed(refused.to_string()),
+            },
+            Case::Consensus(v) => match reference::consensus::run_vector(v) {
+                Ok(result) => Reply::Ran(CaseResult::Consensus(result)),
                 Err(refused) => Reply::Failed(refused.to_string()),
             },
         };

@@ -486,6 +486,10 @@ fn reply_of(
         }
         // Nor do das results: a das case is not a run.
         Case::Das(v) => v.read_result(raw).map(|r| Reply::Ran(CaseResult::Das(r))).map_err(ClientFailure::Malformed),
+        // Nor do consensus results: a case's steps are its trace.
+        Case::Consensus(v) => {
+            v.read_result(raw).map(|r| Reply::Ran(CaseResult::Consensus(r))).map_err(ClientFailure::Malformed)
+        }
     })
 }
 
@@ -496,6 +500,7 @@ enum RequestOf<'a> {
     Vm(crate::case::vm::VmRequestRef<'a>),
     Refute(serde_json::Value),
     Das(serde_json::Value),
+    Consensus(serde_json::Value),
 }
 
 fn run_params(case: &Case, trace: bool) -> RunParamsRef<RequestOf<'_>> {
@@ -503,6 +508,7 @@ fn run_params(case: &Case, trace: bool) -> RunParamsRef<RequestOf<'_>> {
         Case::Vm(v) => RunParamsRef { case: RequestOf::Vm(v.request_ref()), trace },
         Case::Refute(v) => RunParamsRef { case: RequestOf::Refute(v.request_json()), trace: false },
         Case::Das(v) => RunParamsRef { case: RequestOf::Das(v.request_json()), trace: false },
+        Case::Consensus(v) => RunParamsRef { case: RequestOf::Consensus(v.request_json()), trace: false },
     }
 }
 

@@ -16,13 +16,16 @@ use serde_json::value::RawValue;
 
 use super::protocol::{self, HelloParams, HelloResult, PROTOCOL};
 use super::reference_hello;
+use crate::case::consensus::{
+    ConsensusRequest, ConsensusResult, EvidenceErrorCode, EvidencePost, OutputSpec, StepPost, TendermintErrorCode,
+};
 use crate::case::das::{
     DasRequest, DasResult, FraudErrorCode, FraudProofPost, RepairPost, SamplingPost, ShareProofErrorCode,
     ShareProofPost,
 };
 use crate::case::refute::{ProofErrorCode, RefuteRequest, RefuteResult, StepProofPost};
 use crate::case::vm::VmRequest;
-use crate::case::{CaseError, HashHex, Uint};
+use crate::case::{CaseError, HashHex, Int, Uint};
 use crate::reference;
 
 /// Misbehaviours to inject, for testing a harness against a faulty client.
@@ -42,13 +45,15 @@ pub struct Faults {
     pub wrong_gas: bool,
     /// Leave `gas_used` out of every result (a malformed result).
     pub missing_gas: bool,
-    /// Report a wrong commitment in refute and das results: the last state's `memory_root` and
-    /// `commitment`, a proof's `post`, a game's `claim`; a square's last row root and data
-    /// root, a share proof's first path hash, a repaired square's data root, a sample's row, a
-    /// probability off by 10⁻⁶.
+    /// Report a wrong commitment in refute, das and consensus results: the last state's
+    /// `memory_root` and `commitment`, a proof's `post`, a game's `claim`; a square's last row
+    /// root and data root, a share proof's first path hash, a repaired square's data root, a
+    /// sample's row, a probability off by 10⁻⁶; the signature of a Tendermint node's first
+    /// broadcast message, the first priority after a proposer case's last call.
     pub wrong_commitment: bool,
-    /// Report another error code for a rejected proof (refute and das), or another fraud for a
-    /// valid fraud proof.
+    /// Report another error code for a rejected proof (refute and das), another fraud for a
+    /// valid fraud proof, another code for a Tendermint node's first rejected input and for
+    /// rejected evidence.
     pub wrong_error_code: bool,
 }
 
@@ -216,6 +221,7 @@ impl Server {
         match suite.as_deref() {
             Ok("refute") => return self.run_suite(&REFUTE, id, params.case.get(), params.trace),
             Ok("das") => return self.run_suite(&DAS, id, params.case.get(), params.trace),
+            Ok("consensus") => return self.run_suite(&CONSENSUS, id, params.case.get(), params.trace),
             _ => {}
         }
         let request: VmRequest = match serde_json::from_str(params.case.get()) {
@@ -254,8 +260,9 @@ impl Server {
     }
 }
 
-/// A suite the server answers with the reference, without a trace (refute, das): how to read
-/// its requests and name their handler, the reference's answer, and the faults to apply to it.
+/// A suite the server answers with the reference, without a trace (refute, das, consensus): how
+/// to read its requests and name their handler, the reference's answer, and the faults to apply
+/// to it.
 struct Suite<R, T> {
     name: &'static str,
     read: fn(&str) -> Result<R, CaseError>,
@@ -278,6 +285,14 @@ const DAS: Suite<DasRequest, DasResult> = Suite {
     handler: DasRequest::handler,
     run: reference::das::run,
     corrupt: Faults::corrupt_das,
+};
+
+const CONSENSUS: Suite<ConsensusRequest, ConsensusResult> = Suite {
+    name: "consensus",
+    read: ConsensusRequest::from_json,
+    handler: ConsensusRequest::handler,
+    run: reference::consensus::run,
+    corrupt: Faults::corrupt_consensus,
 };
 
 impl Server {
@@ -376,6 +391,60 @@ impl Faults {
                     }
                 },
                 _ => {}
+            }
+        }
+    }
+
+    /// Applies the consensus faults to a correct result.
+    fn corrupt_consensus(&self, result: &mut ConsensusResult) {
+        if self.wrong_commitment {
+            match result {
+                ConsensusResult::Tendermint(r) => {
+                    let signed = r.post.steps.iter_mut().find_map(|step| match step {
+                        StepPost::Outputs(outputs) => outputs.iter_mut().find_map(|o| match o {
+                            OutputSpec::Proposal(p) => Some(&mut p.signature),
+                            OutputSpec::Vote(v) => Some(&mut v.signature),
+                            _ => None,
+                        }),
+                        StepPost::Error(_) => None,
+                    });
+                    if let Some(byte) = signed.and_then(|s| s.0.last_mut()) {
+                        *byte ^= 1;
+                    }
+                }
+                ConsensusResult::Proposer(r) => {
+                    if let Some(first) = r.post.calls.last_mut().and_then(|c| c.priorities.first_mut()) {
+                        *first = Int(first.0.wrapping_add(1));
+                    }
+                }
+                ConsensusResult::Evidence(_) => {}
+            }
+        }
+        if self.wrong_error_code {
+            match result {
+                ConsensusResult::Tendermint(r) => {
+                    let code = r.post.steps.iter_mut().find_map(|step| match step {
+                        StepPost::Error(code) => Some(code),
+                        StepPost::Outputs(_) => None,
+                    });
+                    if let Some(code) = code {
+                        *code = if *code == TendermintErrorCode::BadSignature {
+                            TendermintErrorCode::UnknownValidator
+                        } else {
+                            TendermintErrorCode::BadSignature
+                        };
+                    }
+                }
+                ConsensusResult::Evidence(r) => {
+                    if let EvidencePost::Invalid(rejected) = &mut r.post {
+                        rejected.code = if rejected.code == EvidenceErrorCode::BadSignature {
+                            EvidenceErrorCode::DifferentSlot
+                        } else {
+                            EvidenceErrorCode::BadSignature
+                        };
+                    }
+                }
+                ConsensusResult::Proposer(_) => {}
             }
         }
     }

@@ -292,6 +292,11 @@ fn run_case(
                 got_result = differs(&mut report, &v.expected(), &got);
             }
         }
+        (Ok(Reply::Ran(CaseResult::Consensus(got))), Case::Consensus(v)) => {
+            if !v.matches(&got) {
+                got_result = differs(&mut report, &v.expected(), &got);
+            }
+        }
         (Ok(Reply::Ran(CaseResult::Vm(mut got))), Case::Vm(v)) => {
             their_trace = got.trace.take();
             if !v.matches(&got) {
@@ -347,6 +352,7 @@ fn run_case(
                 Case::Vm(v) => serde_json::to_value(v.expected()).ok(),
                 Case::Refute(v) => serde_json::to_value(v.expected()).ok(),
                 Case::Das(v) => serde_json::to_value(v.expected()).ok(),
+                Case::Consensus(v) => serde_json::to_value(v.expected()).ok(),
             };
             report.artifacts = save_artifacts(
                 dir,
@@ -382,9 +388,10 @@ pub use crate::reference::MAX_TRACE_STEPS;
 fn traceable(case: &Case) -> bool {
     match case {
         Case::Vm(v) => v.post.steps.is_none_or(|steps| steps.0 <= MAX_TRACE_STEPS),
-        // Refute and das cases have no trace: a refute result already names each step it is
-        // about, and a das case is not a run.
-        Case::Refute(_) | Case::Das(_) => false,
+        // Refute, das and consensus cases have no trace: a refute result already names each
+        // step it is about, a das case is not a run, and a consensus result lists what every
+        // input did.
+        Case::Refute(_) | Case::Das(_) | Case::Consensus(_) => false,
     }
 }
 
@@ -410,7 +417,7 @@ fn trace_divergence(case: &Case, theirs: &[TraceEntry]) -> Option<String> {
 fn describe_divergence(case: &Case, ours: &[TraceEntry], theirs: &[TraceEntry]) -> Option<String> {
     let program = match case {
         Case::Vm(v) => ::vm::Program::decode(&v.config.program.bytecode.0).ok(),
-        Case::Refute(_) | Case::Das(_) => None,
+        Case::Refute(_) | Case::Das(_) | Case::Consensus(_) => None,
     };
     first_divergence(ours, theirs, program.as_ref())
 }
@@ -471,6 +478,7 @@ fn save_artifacts(
                 Case::Vm(v) => serde_json::json!(v.request()),
                 Case::Refute(v) => v.request_json(),
                 Case::Das(v) => v.request_json(),
+                Case::Consensus(v) => v.request_json(),
             };
             let request = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "run", "params": {"case": request, "trace": false}});
             let response = got.map(|g| serde_json::json!({"jsonrpc": "2.0", "id": 1, "result": g}).to_string());

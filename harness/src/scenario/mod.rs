@@ -24,6 +24,7 @@ macro_rules! re {
     }};
 }
 
+pub mod consensus;
 pub mod das;
 pub mod refute;
 pub mod vm;
@@ -167,8 +168,8 @@ pub trait Steps: Default {
 }
 
 /// The scenarios of a suite whose features sit directly in `features/` and name it with a
-/// feature tag (`@refute`, `@das`): the case a scenario describes, filled by the reference, and
-/// its Then steps, checked against whatever answered the case.
+/// feature tag (`@refute`, `@das`, `@consensus`): the case a scenario describes, filled by the
+/// reference, and its Then steps, checked against whatever answered the case.
 pub trait SuiteScenario: Steps {
     /// The suite, as the feature tag names it.
     const SUITE: &'static str;
@@ -214,7 +215,7 @@ pub fn build<S: Steps>(concrete: &Concrete) -> Result<S, String> {
 }
 
 /// Exports every scenario under `dir/vm/*.feature`, and of the features directly in `dir`
-/// (each names its suite with a feature tag, `@refute` or `@das`), as vectors.
+/// (each names its suite with a feature tag, `@refute`, `@das` or `@consensus`), as vectors.
 pub fn export_dir(dir: &Path) -> anyhow::Result<Vec<Case>> {
     let mut cases = Vec::new();
     let suite_dir = dir.join("vm");
@@ -241,9 +242,9 @@ pub fn feature_files_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// The suites a top-level feature file may name with a feature tag.
-pub const TOP_LEVEL_SUITES: &[&str] = &["refute", "das"];
+pub const TOP_LEVEL_SUITES: &[&str] = &["refute", "das", "consensus"];
 
-/// The suite a top-level feature file names with a feature tag (`@refute`, `@das`).
+/// The suite a top-level feature file names with a feature tag (`@refute`, `@das`, `@consensus`).
 pub fn suite_of(feature: &Feature) -> Option<&'static str> {
     feature.tags.iter().find_map(|t| TOP_LEVEL_SUITES.iter().copied().find(|s| t.trim_start_matches('@') == *s))
 }
@@ -255,9 +256,12 @@ pub fn export_top_level_feature(path: &Path) -> anyhow::Result<Vec<Case>> {
         .map_err(|e| anyhow::anyhow!("{}: not a valid feature file: {e}", path.display()))?;
     match suite_of(&feature) {
         Some(das::DasScenario::SUITE) => export_suite_feature::<das::DasScenario>(path, &feature),
+        Some(consensus::ConsensusScenario::SUITE) => {
+            export_suite_feature::<consensus::ConsensusScenario>(path, &feature)
+        }
         Some(refute::RefuteScenario::SUITE) => export_suite_feature::<refute::RefuteScenario>(path, &feature),
         _ => bail!(
-            "{}: a feature outside features/<suite>/ names its suite with a feature tag (`@refute`, `@das`)",
+            "{}: a feature outside features/<suite>/ names its suite with a feature tag (`@refute`, `@das`, `@consensus`)",
             display_path(path)
         ),
     }

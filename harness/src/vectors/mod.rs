@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::case::{Case, CaseId, Encoding, FORMAT, HashHex, SUITES, Uint, decode, encode};
 
 pub mod fill;
+pub mod gen_consensus;
 pub mod gen_das;
 pub mod gen_refute;
 pub mod gen_vm;
@@ -107,6 +108,7 @@ pub fn generate(sources: &Sources) -> anyhow::Result<Vec<Case>> {
     let mut cases = gen_vm::generate(sources.seed)?;
     cases.extend(gen_refute::generate(sources.seed)?);
     cases.extend(gen_das::generate(sources.seed)?);
+    cases.extend(gen_consensus::generate(sources.seed)?);
     if let Some(dir) = &sources.features {
         // A mistyped or relative path must not quietly drop (and so delete) every scenario.
         if !dir.is_dir() {

@@ -2,6 +2,7 @@
 
 mod case_model;
 mod clients;
+mod consensus_suite;
 mod das_sim_cli;
 mod das_suite;
 mod fuzz_props;
@@ -9,6 +10,7 @@ mod python_client;
 mod refute_cli;
 mod refute_suite;
 mod reports;
+mod sim_consensus_cli;
 mod tree;
 mod vm_cli;
 
