@@ -18,7 +18,8 @@ fmt:
     cargo fmt --all
 
 # Run benchmarks; `just bench vm` runs only the VM interpreter benches, `just bench proof` the one-step proof
-# benches, `just bench dispute` the dispute game benches, `just bench das` the data availability benches.
+# benches, `just bench dispute` the dispute game benches, `just bench das` the data availability benches,
+# `just bench consensus` the simulator's heights per second against its floor.
 # Medians go to docs/performance.md by hand.
 bench CRATE="":
     #!/usr/bin/env bash
@@ -29,6 +30,7 @@ bench CRATE="":
       proof) cargo bench -p orsma-vm --bench proof ;;
       dispute) cargo bench -p orsma-rollup --bench dispute ;;
       das) cargo bench -p orsma-das --bench das ;;
+      consensus) cargo bench -p orsma-sim --bench consensus ;;
       harness) cargo bench -p orsma-harness --bench conformance ;;
       *) cargo bench -p "orsma-{{CRATE}}" ;;
     esac
@@ -66,7 +68,8 @@ pre-pr: fmt lint test
 fuzz-corpus *ARGS:
     python3 fuzz/corpus.py {{ARGS}}
 
-# Fuzz one target for SECONDS (needs nightly and `cargo install cargo-fuzz`): `just fuzz vm_exec 60`. See fuzz/README.md.
+# Fuzz one target for SECONDS (needs nightly and `cargo install cargo-fuzz`): `just fuzz vm_exec 60`. The targets:
+# vm_exec, vm_asm, vector_parse, vm_step_proof, das_reconstruct, consensus_schedule. See fuzz/README.md.
 fuzz TARGET SECONDS="60" *ARGS: fuzz-corpus
     #!/usr/bin/env bash
     set -euo pipefail
