@@ -84,6 +84,7 @@ impl Dummy {
             height: self.height,
             round: 0,
             value: proposal.message.value.clone(),
+            value_id: proposal.message.id(),
             proposal,
             precommits: Vec::new(),
         }));

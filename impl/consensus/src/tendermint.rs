@@ -176,6 +176,8 @@ pub struct Decision {
     pub height: Height,
     pub round: Round,
     pub value: Value,
+    /// `id(value)`.
+    pub value_id: Hash32,
     pub proposal: SignedProposal,
     pub precommits: Vec<SignedVote>,
 }
@@ -535,8 +537,8 @@ impl Tendermint {
             Message::Proposal(p) => {
                 let value = p.message.value.clone();
                 let (added, kept) = self.keeper.add_proposal(p, index, power);
-                if kept {
-                    self.request_validation(round, value, out);
+                if kept && let Some(id) = self.keeper.round(round).and_then(|rv| rv.proposal_ids.last().copied()) {
+                    self.request_validation(round, value, id, out);
                 }
                 added
             }
@@ -572,8 +574,7 @@ impl Tendermint {
         }
     }
 
-    fn request_validation(&mut self, round: Round, value: Value, out: &mut Vec<Output>) {
-        let id = value_id(&value);
+    fn request_validation(&mut self, round: Round, value: Value, id: Hash32, out: &mut Vec<Output>) {
         if self.validity.contains_key(&id) {
             return;
         }
@@ -863,6 +864,7 @@ impl Tendermint {
                 height: self.height,
                 round: r,
                 value: p.message.value.clone(),
+                value_id: id,
                 proposal: p.clone(),
                 precommits: rv.votes_for(VoteType::Precommit, Some(id)),
             };

@@ -299,24 +299,32 @@ impl Verifier for DirectVerifier {
 }
 
 /// A verifier that remembers every (key, signed bytes, signature) that verified, so a message
-/// delivered to many nodes is verified once. Only successes are cached. Keys are stored inline
-/// (no pointer to chase on a lookup).
+/// delivered to many nodes is verified once (CON-2.4). Only successes are cached. Entries are
+/// found by (public key, signature) and then must match the signed bytes exactly; everything
+/// is stored inline (no pointer to chase on a lookup).
 #[derive(Debug, Default)]
 pub struct CachingVerifier {
-    seen: std::sync::Mutex<std::collections::HashSet<CacheKey, rustc_hash::FxBuildHasher>>,
+    seen: std::sync::Mutex<std::collections::HashMap<[u8; 96], SignedBytes, rustc_hash::FxBuildHasher>>,
     verified: std::sync::atomic::AtomicU64,
     hits: std::sync::atomic::AtomicU64,
 }
 
-const CACHE_KEY_LEN: usize = 1 + 32 + 64 + MAX_SIGN_BYTES;
+/// Signed bytes stored inline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct SignedBytes {
+    len: u8,
+    bytes: [u8; MAX_SIGN_BYTES],
+}
 
-/// `len(bytes) ‖ public key ‖ signature ‖ bytes`, zero-padded.
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct CacheKey([u8; CACHE_KEY_LEN]);
-
-impl std::fmt::Debug for CacheKey {
+impl std::fmt::Debug for SignedBytes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "CacheKey(..)")
+        write!(f, "SignedBytes({})", self.len)
+    }
+}
+
+impl SignedBytes {
+    fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
     }
 }
 
@@ -335,27 +343,27 @@ impl CachingVerifier {
 impl Verifier for CachingVerifier {
     fn verify(&self, key: &VerifyingKey, bytes: &[u8], signature: &[u8; 64]) -> bool {
         use std::sync::atomic::Ordering::Relaxed;
-        let mut cache_key = CacheKey([0u8; CACHE_KEY_LEN]);
-        let (Ok(len), Some(body)) = (u8::try_from(bytes.len()), cache_key.0.get_mut(1..1 + 32 + 64 + bytes.len()))
-        else {
-            return DirectVerifier.verify(key, bytes, signature);
-        };
-        let (k, rest) = body.split_at_mut(32);
-        let (sig, msg) = rest.split_at_mut(64);
+        let mut id = [0u8; 96];
+        let (k, s) = id.split_at_mut(32);
         k.copy_from_slice(key.as_bytes());
-        sig.copy_from_slice(signature);
-        msg.copy_from_slice(bytes);
-        cache_key.0[0] = len;
+        s.copy_from_slice(signature);
         if let Ok(seen) = self.seen.lock()
-            && seen.contains(&cache_key)
+            && seen.get(&id).is_some_and(|stored| stored.as_slice() == bytes)
         {
             self.hits.fetch_add(1, Relaxed);
             return true;
         }
         self.verified.fetch_add(1, Relaxed);
         let ok = DirectVerifier.verify(key, bytes, signature);
-        if ok && let Ok(mut seen) = self.seen.lock() {
-            seen.insert(cache_key);
+        if ok
+            && let Ok(len) = u8::try_from(bytes.len())
+            && let Ok(mut seen) = self.seen.lock()
+        {
+            let mut stored = SignedBytes { len, bytes: [0; MAX_SIGN_BYTES] };
+            if let Some(dst) = stored.bytes.get_mut(..bytes.len()) {
+                dst.copy_from_slice(bytes);
+                seen.entry(id).or_insert(stored);
+            }
         }
         ok
     }

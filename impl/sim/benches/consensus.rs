@@ -28,17 +28,24 @@ fn simulate(n: usize, heights: u64) -> Report {
 }
 
 /// The work a run of `report`'s size cannot avoid: sign and verify every distinct message,
-/// and push and pop every event through the simulator's queue at the run's mean depth.
+/// and take every event through the simulator's queue at the run's mean depth, as
+/// deliveries of distinct broadcast messages (`sim::queue_workload`).
 struct Floor {
     signatures: u64,
     events: u64,
-    in_flight: usize,
+    depth: usize,
+    per_broadcast: usize,
 }
 
 impl Floor {
     fn of(report: &Report) -> Floor {
         let c = &report.counters;
-        Floor { signatures: c.verified, events: c.events, in_flight: (c.queue_depth_sum / c.events.max(1)) as usize }
+        Floor {
+            signatures: c.verified,
+            events: c.events,
+            depth: (c.queue_depth_sum / c.events.max(1)) as usize,
+            per_broadcast: (c.deliveries / c.messages.max(1)) as usize,
+        }
     }
 
     fn run(&self) -> Duration {
@@ -51,7 +58,7 @@ impl Floor {
             let ok = DirectVerifier.verify(&public, vote.payload().sign_bytes().as_slice(), &signed.signature);
             black_box(ok);
         }
-        black_box(sim::queue_workload(self.events, self.in_flight));
+        black_box(sim::queue_workload(self.events, self.depth, self.per_broadcast));
         start.elapsed()
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use consensus::{
     CachingVerifier, Config, DirectVerifier, Dummy, Height, Keypair, Round, Tendermint, TimeoutConfig, Validation,
-    ValidatorSet, ValidatorSetError, Verifier, value_id,
+    ValidatorSet, ValidatorSetError, Verifier,
 };
 use primitives::Hash32;
 
@@ -271,6 +271,9 @@ enum Event {
         packet: Rc<Packet>,
     },
     Timer(Box<(usize, u32, Timer)>),
+    /// The deliveries of one broadcast, in time order: the queue holds one entry per broadcast
+    /// (its next delivery) instead of one per recipient, which keeps it small and cache-resident.
+    Batch(Box<Batch>),
     Crash(usize),
     Restart(usize),
     Rewire,
@@ -279,23 +282,52 @@ enum Event {
     ProgressMark,
 }
 
-/// The event queue's share of the floor (`simulator.md` §6.3): push and pop `events`
-/// deliveries of the simulator's own event type through a queue that holds `in_flight`.
-pub fn queue_workload(events: u64, in_flight: usize) -> u64 {
-    let packet = Rc::new(Packet { id: 0, origin: 0, wire: crate::node::Wire::Status { height: 0, round: 0 } });
+#[derive(Debug)]
+struct Batch {
+    from: u32,
+    packet: Rc<Packet>,
+    /// (time, recipient), sorted.
+    deliveries: Vec<(Micros, u32)>,
+    next: usize,
+}
+
+/// The event queue's share of the floor (`simulator.md` §6.3): `events` deliveries through
+/// the simulator's own queue and event types, as the simulator makes them: broadcasts of
+/// distinct messages to `per_broadcast` recipients each, as batches in time order, with the
+/// queue holding `depth` entries. Each delivery reads its recipient and its message's id and
+/// nothing else: no node, no network model, no signature.
+pub fn queue_workload(events: u64, depth: usize, per_broadcast: usize) -> u64 {
     let mut queue = EventQueue::new();
-    let mut t: Micros = 0;
-    let mut checksum = 0u64;
-    for i in 0..in_flight as u64 {
-        queue.push(i.wrapping_mul(7919) % 100_000, Event::Deliver { to: 0, from: 1, packet: Rc::clone(&packet) });
-    }
-    for i in 0..events {
-        if let Some((time, Event::Deliver { to, .. })) = queue.pop() {
-            t = time;
-            checksum = checksum.wrapping_add(u64::from(to));
+    let mut rng = Rng::new(0x5eed);
+    let mut next_id = 0u64;
+    let per_broadcast = per_broadcast.max(1);
+    let mut broadcast = |queue: &mut EventQueue<Event>, now: Micros, rng: &mut Rng| {
+        next_id += 1;
+        let packet =
+            Rc::new(Packet { id: next_id, origin: 0, wire: crate::node::Wire::Status { height: 0, round: 0 } });
+        let mut deliveries: Vec<(Micros, u32)> =
+            (0..per_broadcast).map(|to| (now + rng.between(20_000, 180_000), to as u32)).collect();
+        deliveries.sort_unstable();
+        if let Some(&(at, _)) = deliveries.first() {
+            queue.push(at, Event::Batch(Box::new(Batch { from: 0, packet, deliveries, next: 0 })));
         }
-        let at = t + 20_000 + i.wrapping_mul(7919) % 100_000;
-        queue.push(at, Event::Deliver { to: (i % 128) as u32, from: 1, packet: Rc::clone(&packet) });
+    };
+    for _ in 0..depth.max(1) {
+        broadcast(&mut queue, 0, &mut rng);
+    }
+    let mut checksum = 0u64;
+    let mut done = 0u64;
+    while done < events {
+        let Some((now, Event::Batch(mut batch))) = queue.pop() else { break };
+        let Some(&(_, to)) = batch.deliveries.get(batch.next) else { break };
+        batch.next += 1;
+        done += 1;
+        checksum = checksum.wrapping_add(u64::from(to)).wrapping_add(batch.packet.id);
+        if let Some(&(at, _)) = batch.deliveries.get(batch.next) {
+            queue.push(at, Event::Batch(batch));
+        } else {
+            broadcast(&mut queue, now, &mut rng);
+        }
     }
     checksum
 }
@@ -544,22 +576,16 @@ impl Sim {
         self.counters.events += 1;
         self.counters.queue_depth_sum += depth;
         match event {
-            Event::Deliver { to, from, packet } => {
-                let (to, from) = (to as usize, from as usize);
-                if !self.up.get(to).copied().unwrap_or(false) || self.config.behaviour(to) == Behaviour::Dead {
-                    self.counters.dropped += 1;
-                    return;
+            Event::Batch(mut batch) => {
+                let Some(&(_, to)) = batch.deliveries.get(batch.next) else { return };
+                batch.next += 1;
+                let (from, packet) = (batch.from as usize, Rc::clone(&batch.packet));
+                if let Some(&(at, _)) = batch.deliveries.get(batch.next) {
+                    self.queue.push(at, Event::Batch(batch));
                 }
-                self.counters.deliveries += 1;
-                if self.relay
-                    && self.config.behaviour(to) != Behaviour::Dead
-                    && self.seen.get_mut(to).is_some_and(|s| s.first_time(packet.id))
-                {
-                    self.relay_from(to, from, &packet);
-                }
-                let (wire, origin) = (&packet.wire, packet.origin);
-                self.with_node(to, |node, now, out| node.handle(now, NodeInput::Deliver { from, origin, wire }, out));
+                self.deliver(to as usize, from, packet);
             }
+            Event::Deliver { to, from, packet } => self.deliver(to as usize, from as usize, packet),
             Event::Timer(timer) => {
                 let (node, epoch, timer) = *timer;
                 if self.up.get(node).copied().unwrap_or(false) && self.epoch.get(node) == Some(&epoch) {
@@ -592,6 +618,22 @@ impl Sim {
             Event::ProgressCheck => self.check_progress(),
             Event::ProgressMark => self.progress_mark.clone_from(&self.decided),
         }
+    }
+
+    fn deliver(&mut self, to: usize, from: usize, packet: Rc<Packet>) {
+        if !self.up.get(to).copied().unwrap_or(false) || self.config.behaviour(to) == Behaviour::Dead {
+            self.counters.dropped += 1;
+            return;
+        }
+        self.counters.deliveries += 1;
+        if self.relay
+            && self.config.behaviour(to) != Behaviour::Dead
+            && self.seen.get_mut(to).is_some_and(|s| s.first_time(packet.id))
+        {
+            self.relay_from(to, from, &packet);
+        }
+        let (wire, origin) = (&packet.wire, packet.origin);
+        self.with_node(to, |node, now, out| node.handle(now, NodeInput::Deliver { from, origin, wire }, out));
     }
 
     fn local_time(&self, i: usize) -> Micros {
@@ -630,7 +672,7 @@ impl Sim {
                     s.first_time(packet.id);
                 }
                 match to {
-                    Dest::One(j) => self.transmit(i, j, &packet, delay),
+                    Dest::One(j) => self.transmit(i, j, &packet, delay, None),
                     Dest::All => self.broadcast(i, usize::MAX, &packet, delay),
                 }
             }
@@ -640,7 +682,7 @@ impl Sim {
                 let epoch = self.epoch.get(i).copied().unwrap_or(0);
                 self.queue.push(self.now.saturating_add(real), Event::Timer(Box::new((i, epoch, timer))));
             }
-            NodeOutput::Decided(d) => self.decided(i, d.height, d.round, &d.value),
+            NodeOutput::Decided(d) => self.decided(i, d.height, d.round, &d.value, d.value_id),
             NodeOutput::Evidence(e) => {
                 self.evidence.insert((e.offender(), e.height()));
             }
@@ -649,14 +691,30 @@ impl Sim {
 
     /// Sends to the neighbours of `i` (all, or `fanout` random ones), except `except`.
     fn broadcast(&mut self, i: usize, except: usize, packet: &Rc<Packet>, delay: Micros) {
-        let Some(neighbours) = self.links.neighbours.get(i) else { return };
-        let mut targets: Vec<usize> = neighbours.iter().copied().filter(|&j| j != except).collect();
+        let n_neighbours = self.links.neighbours.get(i).map_or(0, Vec::len);
+        let mut deliveries = Vec::with_capacity(n_neighbours);
         if let Some(k) = self.config.net.fanout {
+            let Some(neighbours) = self.links.neighbours.get(i) else { return };
+            let mut targets: Vec<usize> = neighbours.iter().copied().filter(|&j| j != except).collect();
             self.rng.shuffle(&mut targets);
             targets.truncate(k as usize);
+            for j in targets {
+                self.transmit(i, j, packet, delay, Some(&mut deliveries));
+            }
+        } else {
+            for k in 0..n_neighbours {
+                let Some(&j) = self.links.neighbours.get(i).and_then(|ns| ns.get(k)) else { break };
+                if j != except {
+                    self.transmit(i, j, packet, delay, Some(&mut deliveries));
+                }
+            }
         }
-        for j in targets {
-            self.transmit(i, j, packet, delay);
+        // (time, recipient) pairs are distinct but for a duplicate of the same delivery, so the
+        // unstable sort is deterministic.
+        deliveries.sort_unstable();
+        if let Some(&(at, _)) = deliveries.first() {
+            let batch = Batch { from: i as u32, packet: Rc::clone(packet), deliveries, next: 0 };
+            self.queue.push(at, Event::Batch(Box::new(batch)));
         }
     }
 
@@ -667,7 +725,16 @@ impl Sim {
         }
     }
 
-    fn transmit(&mut self, from: usize, to: usize, packet: &Rc<Packet>, delay: Micros) {
+    /// Decides one transmission: dropped, or delivered once or twice after a sampled latency;
+    /// deliveries go to `batch` when given (a broadcast), else straight to the queue.
+    fn transmit(
+        &mut self,
+        from: usize,
+        to: usize,
+        packet: &Rc<Packet>,
+        delay: Micros,
+        mut batch: Option<&mut Vec<(Micros, u32)>>,
+    ) {
         if from == to {
             return;
         }
@@ -687,13 +754,17 @@ impl Sim {
                 latency = latency.saturating_add(self.rng.below(2 * net.latency.mean().max(1)));
             }
             let at = self.now.saturating_add(delay).saturating_add(latency);
-            let (to, from) = (to as u32, from as u32);
-            self.queue.push(at, Event::Deliver { to, from, packet: Rc::clone(packet) });
+            match batch.as_deref_mut() {
+                Some(b) => b.push((at, to as u32)),
+                None => {
+                    let (to, from) = (to as u32, from as u32);
+                    self.queue.push(at, Event::Deliver { to, from, packet: Rc::clone(packet) });
+                }
+            }
         }
     }
 
-    fn decided(&mut self, i: usize, height: Height, round: Round, value: &[u8]) {
-        let id = value_id(value);
+    fn decided(&mut self, i: usize, height: Height, round: Round, value: &[u8], id: Hash32) {
         self.commits.push(Commit { node: i, height, round, time: self.now, value: id });
         if let Some(d) = self.decided.get_mut(i) {
             *d += 1;
