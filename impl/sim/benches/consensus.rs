@@ -44,7 +44,7 @@ impl Floor {
             signatures: c.verified,
             events: c.events,
             depth: (c.queue_depth_sum / c.events.max(1)) as usize,
-            per_broadcast: (c.deliveries / c.messages.max(1)) as usize,
+            per_broadcast: (c.batched_deliveries / c.batches.max(1)) as usize,
         }
     }
 

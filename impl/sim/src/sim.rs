@@ -236,6 +236,10 @@ pub struct Counters {
     /// The sum over events of the queue's length when the event was taken (divide by
     /// `events` for the mean depth the benchmark floor uses).
     pub queue_depth_sum: u64,
+    /// Broadcasts that reached the queue as a batch, and the deliveries they held: their
+    /// quotient is the batch size the benchmark floor uses.
+    pub batches: u64,
+    pub batched_deliveries: u64,
 }
 
 /// The result of a run.
@@ -537,7 +541,7 @@ impl Sim {
     fn must_progress(&self, i: usize, since: Micros) -> bool {
         match self.config.behaviour(i) {
             Behaviour::Honest => true,
-            Behaviour::CrashRestart { restart_at, .. } => restart_at <= since,
+            Behaviour::CrashRestart { crash_at, restart_at } => restart_at.max(crash_at) <= since,
             _ => false,
         }
     }
@@ -626,10 +630,7 @@ impl Sim {
             return;
         }
         self.counters.deliveries += 1;
-        if self.relay
-            && self.config.behaviour(to) != Behaviour::Dead
-            && self.seen.get_mut(to).is_some_and(|s| s.first_time(packet.id))
-        {
+        if self.relay && self.seen.get_mut(to).is_some_and(|s| s.first_time(packet.id)) {
             self.relay_from(to, from, &packet);
         }
         let (wire, origin) = (&packet.wire, packet.origin);
@@ -713,6 +714,8 @@ impl Sim {
         // unstable sort is deterministic.
         deliveries.sort_unstable();
         if let Some(&(at, _)) = deliveries.first() {
+            self.counters.batches += 1;
+            self.counters.batched_deliveries += deliveries.len() as u64;
             let batch = Batch { from: i as u32, packet: Rc::clone(packet), deliveries, next: 0 };
             self.queue.push(at, Event::Batch(Box::new(batch)));
         }

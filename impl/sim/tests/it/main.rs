@@ -1,3 +1,4 @@
 //! Simulator integration tests.
 
+mod props;
 mod runs;
