@@ -17,6 +17,9 @@ docs/spec/encoding.md and docs/spec/vectors.md §6; `run` hands refute cases to 
 The das suite (extension, share proofs, repair, fraud proofs, sampling) is in
 orsma_das.py, written from docs/spec/das.md, docs/spec/encoding.md and
 docs/spec/vectors.md §7; `run` hands das cases to it.
+The consensus suite (Tendermint, proposer rotation, evidence) is in orsma_consensus.py,
+written from docs/spec/consensus.md, docs/spec/encoding.md and docs/spec/vectors.md §8,
+with Ed25519 (RFC 8032 §5.1, CON-2.4's strict verification) in orsma_ed25519.py.
 
 Usage:
     orsma_vm_client.py [--bug MNEMONIC]                          long-lived mode (CP-1)
@@ -43,7 +46,7 @@ import orsma_refute  # noqa: E402 - the refute suite (refutation.md), in the fil
 # GF(2^16) tables at import, which a VM-only or one-shot run need not pay for.
 
 PROTOCOL = "orsma-client/1"
-CLIENT_INFO = {"name": "orsma-python-example", "version": "1.1.0"}
+CLIENT_INFO = {"name": "orsma-python-example", "version": "1.2.0"}
 
 # --- Limits (VM-1) --------------------------------------------------------------
 
@@ -567,6 +570,10 @@ def run_case(params, bug):
         # vectors.md §7: no steps, `trace` is always false, the result is just `post`.
         import orsma_das  # noqa: PLC0415 - in the file next to this one
         return orsma_das.run_case(sys.modules[__name__], case)
+    if suite == "consensus":
+        # vectors.md §8: no steps, `trace` is always false, the result is just `post`.
+        import orsma_consensus  # noqa: PLC0415 - in the file next to this one
+        return orsma_consensus.run_case(sys.modules[__name__], case)
     if suite != "vm":
         raise Unsupported(f"suite `{suite}` is not supported")
     bytecode, size, init, gas_limit, script = parse_config(case.get("config"))
@@ -672,7 +679,7 @@ def handle_line(line, bug):
             if params.get("protocol") != PROTOCOL:  # CP-3.1
                 raise InvalidParams(f"protocol {params.get('protocol')!r} is not {PROTOCOL}")
             result = {"protocol": PROTOCOL, "client": CLIENT_INFO,
-                      "suites": {"vm": ["*"], "refute": ["*"], "das": ["*"]},
+                      "suites": {"vm": ["*"], "refute": ["*"], "das": ["*"], "consensus": ["*"]},
                       "capabilities": ["trace"]}
             return {"jsonrpc": "2.0", "id": rid, "result": result}, False
         if method == "run":
