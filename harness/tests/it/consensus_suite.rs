@@ -755,8 +755,14 @@ fn a_client_that_does_not_claim_the_suite_skips_it_and_passes_the_rest() {
     .collect();
     assert_eq!(das.len(), 1);
     chosen.extend(das.clone());
-    // The example Python client claims vm, refute and das.
-    let python = format!("python3 {}", repo().join("harness/clients/python/orsma_vm_client.py").display());
+    // The example Python client, behind a shim that takes `consensus` out of its `hello`.
+    let shim = scratch("consensus-unclaimed-shim").join("shim.py");
+    std::fs::write(&shim, UNCLAIMING_SHIM).expect("writes the shim");
+    let python = format!(
+        "python3 {} {}",
+        shim.display(),
+        repo().join("harness/clients/python/orsma_vm_client.py").display()
+    );
     let (code, report) = run_tree("consensus-unclaimed", &chosen, Some(&python));
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["summary"]["skip"], 3, "{}", report["summary"]);
@@ -958,3 +964,26 @@ proptest! {
         prop_assert_eq!(post.steps.len(), config.inputs.len());
     }
 }
+
+/// Runs the client given as its argument, line for line, removing `consensus` from the suites
+/// its `hello` result claims.
+const UNCLAIMING_SHIM: &str = r#"
+import json, subprocess, sys
+child = subprocess.Popen([sys.executable, sys.argv[1]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+for line in sys.stdin:
+    child.stdin.write(line)
+    child.stdin.flush()
+    answer = child.stdout.readline()
+    try:
+        message = json.loads(answer)
+        suites = message.get("result", {}).get("suites")
+        if isinstance(suites, dict) and "consensus" in suites:
+            del suites["consensus"]
+            answer = json.dumps(message) + "\n"
+    except (ValueError, AttributeError):
+        pass
+    sys.stdout.write(answer)
+    sys.stdout.flush()
+child.stdin.close()
+child.wait()
+"#;
