@@ -581,7 +581,17 @@ fn every_evidence_vector_gets_the_verdict_its_kind_calls_for() {
             (post, kind) => panic!("{}: {post:?} for tamper kind {kind:?}", case.id),
         }
     }
-    assert!(valid >= 6 && tampered >= 40, "{valid} valid, {tampered} tampered");
+    assert!(valid >= 7 && tampered >= 56, "{valid} valid, {tampered} tampered");
+    // CON-6.1 orders proposals by sign bytes, where valid round 256 (LE32 00 01 00 00) sorts
+    // before valid round 1 (01 00 00 00): the valid pair lists 256 first, numeric order would not.
+    let ConsensusVector::Evidence(le) =
+        find(consensus_cases_cached(), "consensus/evidence/valid_proposal_valid_rounds_1_and_256")
+    else {
+        panic!()
+    };
+    let harness::case::consensus::EvidenceSpec::DuplicateProposal { a, b } = &le.config.evidence else { panic!() };
+    assert_eq!((a.valid_round.0, b.valid_round.0), (Some(256), Some(1)));
+    assert!(matches!(le.post, EvidencePost::Valid(_)));
     assert_eq!(codes.len(), harness::case::consensus::EvidenceErrorCode::ALL.len(), "every error code: {codes:?}");
 }
 
@@ -758,11 +768,8 @@ fn a_client_that_does_not_claim_the_suite_skips_it_and_passes_the_rest() {
     // The example Python client, behind a shim that takes `consensus` out of its `hello`.
     let shim = scratch("consensus-unclaimed-shim").join("shim.py");
     std::fs::write(&shim, UNCLAIMING_SHIM).expect("writes the shim");
-    let python = format!(
-        "python3 {} {}",
-        shim.display(),
-        repo().join("harness/clients/python/orsma_vm_client.py").display()
-    );
+    let python =
+        format!("python3 {} {}", shim.display(), repo().join("harness/clients/python/orsma_vm_client.py").display());
     let (code, report) = run_tree("consensus-unclaimed", &chosen, Some(&python));
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["summary"]["skip"], 3, "{}", report["summary"]);

@@ -38,7 +38,12 @@ fn the_python_client_passes_every_case_of_every_suite() {
     assert!(refute > 0 && vm > 0 && das > 0 && consensus > 0);
     assert_eq!(report["selected"].as_u64(), Some((refute + vm + das + consensus) as u64));
     assert_eq!(report["summary"]["skip"].as_u64(), Some(0), "{}", report["summary"]);
-    assert_eq!(report["summary"]["pass"].as_u64(), Some((refute + vm + das + consensus) as u64), "{}", report["summary"]);
+    assert_eq!(
+        report["summary"]["pass"].as_u64(),
+        Some((refute + vm + das + consensus) as u64),
+        "{}",
+        report["summary"]
+    );
     assert_eq!(report["coverage"].as_array().map(Vec::len), Some(0), "{}", report["coverage"]);
     let cases = report["cases"].as_array().expect("cases");
     for (suite, count) in [("vm/", vm), ("refute/", refute), ("das/", das), ("consensus/", consensus)] {
