@@ -25,6 +25,7 @@ use crate::case::consensus::{
 use crate::case::{Case, CaseError, CaseId, HashHex, Hex, Provenance, Uint, Uint32};
 use crate::reference::consensus as reference;
 
+pub mod forge;
 pub mod script;
 
 use script::{
@@ -65,6 +66,11 @@ pub const EVIDENCE_TAMPER_KINDS: &[(&str, &str)] = &[
     ("same_message_and_bad_signature_a", "no_conflict"),
     ("swapped_and_outsider", "not_canonical"),
     ("outsider_and_bad_signature_a", "unknown_validator"),
+    ("non_canonical_s_a", "bad_signature"),
+    ("non_canonical_s_b", "bad_signature"),
+    ("small_order_r_a", "bad_signature"),
+    ("small_order_r_b", "bad_signature"),
+    ("small_order_key", "bad_signature"),
 ];
 
 /// A scripted case: its name, what it checks, its tags, and the script (inputs and the paper's
@@ -146,6 +152,8 @@ impl Gen {
 const A: &[u8] = b"A";
 const B: &[u8] = b"B";
 const C: &[u8] = b"C";
+const D: &[u8] = b"D";
+const E: &[u8] = b"E";
 
 use TimeoutKindCode::{Precommit as TPRECOMMIT, Prevote as TPREVOTE, Propose as TPROPOSE};
 
@@ -772,6 +780,244 @@ fn equivocating_proposer_by_valid_round() -> Made {
     )
 }
 
+/// A copy of `vote` whose signature is replaced by `forge(sign bytes)`.
+fn vote_signed_with(vote: VoteSpec, forge: impl Fn(&[u8]) -> Option<[u8; 64]>) -> Result<VoteSpec, CaseError> {
+    let bytes = vote.signed().message.payload().sign_bytes();
+    let signature = forge(bytes.as_slice()).ok_or_else(|| CaseError::Invalid("no forged signature".into()))?;
+    Ok(VoteSpec { signature: Bytes(signature), ..vote })
+}
+
+/// A copy of `proposal` whose signature is replaced by `forge(sign bytes)`.
+fn proposal_signed_with(
+    proposal: ProposalSpec,
+    forge: impl Fn(&[u8]) -> Option<[u8; 64]>,
+) -> Result<ProposalSpec, CaseError> {
+    let bytes = proposal.signed().message.payload().sign_bytes();
+    let signature = forge(bytes.as_slice()).ok_or_else(|| CaseError::Invalid("no forged signature".into()))?;
+    Ok(ProposalSpec { signature: Bytes(signature), ..proposal })
+}
+
+fn rejected_malleated_signatures() -> Made {
+    let mut s = four();
+    s.node_not_proposing(&[0], any)?;
+    let (p1, p2) = (s.peer(1)?, s.peer(2)?);
+    let p0 = s.proposer(1, 0)?;
+    s.start();
+    // S + ℓ: the equation holds, S is not canonical (CON-2.4 check 2).
+    let v = Script::signed_vote(s.key(p1)?, VoteTypeCode::Prevote, 1, 0, Some(value_id(A)));
+    let v = vote_signed_with(v, |_| forge::non_canonical_s(&v.signature.0))?;
+    s.push(InputSpec::Vote(v));
+    s.expect_error(TendermintErrorCode::BadSignature);
+    // R the identity and S = k·a: the cofactorless equation holds, R has small order (check 4).
+    let key2 = s.key(p2)?.clone();
+    let v = Script::signed_vote(&key2, VoteTypeCode::Prevote, 1, 0, Some(value_id(A)));
+    s.push(InputSpec::Vote(vote_signed_with(v, |m| Some(forge::small_order_r(&key2, m)))?));
+    s.expect_error(TendermintErrorCode::BadSignature);
+    let key0 = s.key(p0)?.clone();
+    let p = Script::signed_proposal(&key0, 1, 0, A, None);
+    let p = proposal_signed_with(p.clone(), |_| forge::non_canonical_s(&p.signature.0))?;
+    s.push(InputSpec::Proposal(p));
+    s.expect_error(TendermintErrorCode::BadSignature);
+    let p = Script::signed_proposal(&key0, 1, 0, A, None);
+    s.push(InputSpec::Proposal(proposal_signed_with(p, |m| Some(forge::small_order_r(&key0, m)))?));
+    s.expect_error(TendermintErrorCode::BadSignature);
+    s.expect_state(step(StepCode::Propose));
+    // Nothing of the forgeries was counted: the genuine proposal is prevoted, and the polka
+    // needs both genuine prevotes.
+    s.proposer_proposes(1, 0, A, None)?;
+    s.expect(prevote(1, 0, Some(A)));
+    s.expect_not(Pat::AnyVote(Some(VoteTypeCode::Precommit)));
+    s.expect_not(Pat::AnyEvidence);
+    s.prevote(p1, 1, 0, Some(A))?;
+    s.expect_nothing();
+    s.prevote(p2, 1, 0, Some(A))?;
+    s.expect(precommit(1, 0, Some(A)));
+    made(
+        "rejected_malleated_signatures",
+        "a prevote and a proposal whose signature has S + l for S (non-canonical), and a prevote and a proposal whose R is the identity with S = k*a (small order, yet the cofactorless equation holds), are rejected as bad_signature and counted nowhere: the genuine messages that follow are new",
+        &["error", "signature"],
+        s,
+    )
+}
+
+fn rejected_small_order_keys() -> Made {
+    let mut s = Script::new(KEY_SEED, &[10, 10, 10, 10]);
+    let weak = s.add_raw_validator(forge::IDENTITY, 1);
+    let weak_nc = s.add_raw_validator(forge::IDENTITY_NON_CANONICAL, 1);
+    s.node_not_proposing(&[0], any)?;
+    s.start();
+    s.expect_accepted();
+    // R = [S]B for a known S: [S]B − [k]·identity = R for every message, R of large order.
+    let helper = Keypair::derive(KEY_SEED, OUTSIDER + 1);
+    let helper2 = Keypair::derive(KEY_SEED, OUTSIDER + 2);
+    let forged = |t: VoteTypeCode, signer: AddressHex, helper: &Keypair| VoteSpec {
+        vote_type: t,
+        height: Uint(1),
+        round: Uint32(0),
+        value: crate::case::consensus::MaybeId(None),
+        signer,
+        signature: Bytes(forge::by_identity_key(helper)),
+    };
+    s.push(InputSpec::Vote(forged(VoteTypeCode::Prevote, weak, &helper)));
+    s.expect_error(TendermintErrorCode::BadSignature);
+    s.push(InputSpec::Vote(forged(VoteTypeCode::Precommit, weak, &helper2)));
+    s.expect_error(TendermintErrorCode::BadSignature);
+    s.push(InputSpec::Vote(forged(VoteTypeCode::Prevote, weak_nc, &helper)));
+    s.expect_error(TendermintErrorCode::BadSignature);
+    s.push(InputSpec::Vote(forged(VoteTypeCode::Precommit, weak_nc, &helper2)));
+    s.expect_error(TendermintErrorCode::BadSignature);
+    s.expect_state(step(StepCode::Propose));
+    s.proposer_proposes(1, 0, A, None)?;
+    s.expect(prevote(1, 0, Some(A)));
+    s.expect_not(Pat::AnyEvidence);
+    made(
+        "rejected_small_order_keys",
+        "two validators whose public keys decode to the identity (canonically, and as y = p + 1) are in the set, but their votes, whose R = [S]B satisfies the equation for a small-order key, are rejected as bad_signature",
+        &["error", "signature"],
+        s,
+    )
+}
+
+fn fifth_vote_of_an_equivocator_is_not_counted() -> Made {
+    let mut s = four();
+    s.node_not_proposing(&[0], any)?;
+    let (p1, p2, p3) = (s.peer(1)?, s.peer(2)?, s.peer(3)?);
+    let offender = AddressHex::of(s.key(p1)?.address());
+    s.start();
+    s.proposer_proposes(1, 0, A, None)?;
+    s.expect(prevote(1, 0, Some(A)));
+    // p1 prevotes B, C, nil, D (four distinct values: all counted), then A (a fifth: not).
+    s.prevote(p1, 1, 0, Some(B))?;
+    s.prevote(p1, 1, 0, Some(C))?;
+    s.expect(Pat::Evidence { kind: "duplicate_vote", signer: offender });
+    s.prevote(p1, 1, 0, None)?;
+    s.prevote(p1, 1, 0, Some(D))?;
+    s.prevote(p1, 1, 0, Some(A))?;
+    s.prevote(p2, 1, 0, Some(A))?;
+    // the node's and p2's prevotes for A are 2 of 4: no polka for A (p1's counts for B, C, nil
+    // and D only), though 3 validators have prevoted (rule 34).
+    s.expect_not(Pat::AnyVote(Some(VoteTypeCode::Precommit)));
+    s.expect(timeout(TPREVOTE, 1, 0, 1000));
+    s.prevote(p3, 1, 0, Some(A))?;
+    s.expect(precommit(1, 0, Some(A)));
+    // In the precommit slot p1's fourth distinct value (A) still counts: node, p1 and p2 decide.
+    s.precommit(p1, 1, 0, Some(B))?;
+    s.precommit(p1, 1, 0, Some(C))?;
+    s.precommit(p1, 1, 0, None)?;
+    s.precommit(p1, 1, 0, Some(A))?;
+    s.expect_not(Pat::AnyDecide);
+    s.precommit(p2, 1, 0, Some(A))?;
+    s.expect(decide(1, 0, A));
+    made(
+        "fifth_vote_of_an_equivocator_is_not_counted",
+        "an equivocating validator's votes count for at most 4 distinct values per slot: its fifth prevote (for A) does not complete a polka with two others, while its fourth precommit (for A) does complete the precommit quorum",
+        &["evidence", "limit"],
+        s,
+    )
+}
+
+fn fifth_proposal_is_kept_only_when_justified() -> Made {
+    let mut s = four();
+    s.node_not_proposing(&[0], any)?;
+    let p0 = s.proposer(1, 0)?;
+    let peers = s.peers();
+    s.start();
+    s.propose(p0, 1, 0, B, None)?;
+    s.expect(prevote(1, 0, Some(B)));
+    s.propose(p0, 1, 0, C, None)?;
+    s.propose(p0, 1, 0, D, None)?;
+    s.propose(p0, 1, 0, E, None)?;
+    // a fifth proposal, with no quorum for its value: not kept
+    s.propose(p0, 1, 0, A, None)?;
+    s.expect_not(Pat::AnyVote(None));
+    s.votes(&peers, VoteTypeCode::Precommit, 1, 0, Some(A))?;
+    // 3 of 4 precommit A, but no kept proposal of A: no decision (rule 47's timeout only)
+    s.expect_not(Pat::AnyDecide);
+    s.expect(timeout(TPRECOMMIT, 1, 0, 1000));
+    // the same fifth proposal again: now justified by the precommit quorum, kept, and rule 49
+    s.propose(p0, 1, 0, A, None)?;
+    s.expect(decide(1, 0, A));
+    made(
+        "fifth_proposal_is_kept_only_when_justified",
+        "an equivocating proposer's proposals are kept up to 4 per round; a fifth (A) is dropped while A has no quorum, so 2f+1 precommits for A decide nothing, and the same proposal delivered again once they have arrived is justified, kept, and decides A",
+        &["evidence", "limit"],
+        s,
+    )
+}
+
+fn pipelined_rule_22_takes_the_first_proposal_known_valid() -> Made {
+    let mut s = four();
+    s.validation = ValidationMode::Pipelined;
+    s.node_not_proposing(&[0], any)?;
+    let p0 = s.proposer(1, 0)?;
+    s.start();
+    s.propose(p0, 1, 0, A, None)?;
+    s.propose(p0, 1, 0, B, None)?;
+    s.expect(Pat::Validate(value_id(A)));
+    s.expect(Pat::Validate(value_id(B)));
+    s.expect_not(Pat::AnyVote(None));
+    // B's answer comes first: rule 22 takes the first kept proposal whose validity is known (B),
+    // without waiting for A's.
+    s.validated(1, B, true);
+    s.expect(prevote(1, 0, Some(B)));
+    s.validated(1, A, true);
+    s.expect_not(Pat::AnyVote(None));
+    s.expect_state(step(StepCode::Prevote));
+    made(
+        "pipelined_rule_22_takes_the_first_proposal_known_valid",
+        "an equivocating proposer proposes A then B; validated out of order, B is known valid first and the node prevotes B at once (rule 22 uses the first kept proposal whose validity is known), and A's later answer changes nothing",
+        &["pipelined", "evidence"],
+        s,
+    )
+}
+
+fn pipelined_rule_22_prevotes_nil_on_the_first_known_invalid() -> Made {
+    let mut s = four();
+    s.validation = ValidationMode::Pipelined;
+    s.node_not_proposing(&[0], any)?;
+    let p0 = s.proposer(1, 0)?;
+    s.start();
+    s.propose(p0, 1, 0, A, None)?;
+    s.propose(p0, 1, 0, B, None)?;
+    s.expect_not(Pat::AnyVote(None));
+    s.validated(1, B, false);
+    s.expect(prevote(1, 0, None));
+    s.validated(1, A, true);
+    s.expect_not(Pat::AnyVote(None));
+    made(
+        "pipelined_rule_22_prevotes_nil_on_the_first_known_invalid",
+        "an equivocating proposer proposes A then B; B is answered invalid while A is pending, and the node prevotes nil at once (rule 22 with the first kept proposal whose validity is known); A's later valid answer brings no second prevote",
+        &["pipelined", "evidence"],
+        s,
+    )
+}
+
+fn own_votes_count_before_broadcast() -> Made {
+    let mut s = four();
+    s.node_not_proposing(&[0], any)?;
+    let (p1, p2) = (s.peer(1)?, s.peer(2)?);
+    s.start();
+    s.prevote(p1, 1, 0, Some(A))?;
+    s.prevote(p2, 1, 0, Some(A))?;
+    s.precommit(p1, 1, 0, Some(A))?;
+    s.precommit(p2, 1, 0, Some(A))?;
+    s.expect_not(Pat::AnyVote(None));
+    s.expect_not(Pat::AnyDecide);
+    // One input: the node's own prevote completes the polka (rule 36), and its own precommit
+    // the commit quorum (rule 49), without either being echoed back.
+    s.proposer_proposes(1, 0, A, None)?;
+    s.expect(prevote(1, 0, Some(A)));
+    s.expect(precommit(1, 0, Some(A)));
+    s.expect(decide(1, 0, A));
+    s.expect_state(StateCheck::Height(2));
+    made(
+        "own_votes_count_before_broadcast",
+        "with two peers' prevotes and precommits for A already counted, the proposal of A makes the node prevote, precommit and decide in one input: it counts its own votes as it sends them",
+        &["own_messages"],
+        s,
+    )
+}
+
 fn duplicates_are_ignored() -> Made {
     let mut s = four();
     s.node_not_proposing(&[0], any)?;
@@ -1302,6 +1548,13 @@ pub fn scripts() -> Result<Vec<Scripted>, CaseError> {
         equivocating_proposer_by_valid_round,
         duplicates_are_ignored,
         rejected_bad_signature,
+        rejected_malleated_signatures,
+        rejected_small_order_keys,
+        fifth_vote_of_an_equivocator_is_not_counted,
+        fifth_proposal_is_kept_only_when_justified,
+        pipelined_rule_22_takes_the_first_proposal_known_valid,
+        pipelined_rule_22_prevotes_nil_on_the_first_known_invalid,
+        own_votes_count_before_broadcast,
         rejected_unknown_validator,
         rejected_not_proposer,
         rejected_past_height,
@@ -1881,7 +2134,12 @@ impl Gen {
         keys: &[Keypair],
         evidence: EvidenceSpec,
     ) -> Result<(), CaseError> {
-        let config = EvidenceConfig { validators: validator_keys(keys), evidence };
+        let mut validators = validator_keys(keys);
+        if tags.contains(&"tamper_small_order_key") {
+            // the signer's key decodes to the identity: in the set (CON-3.1), but it signs nothing
+            validators.push(ValidatorKey { public_key: Bytes(forge::IDENTITY), power: Uint(1) });
+        }
+        let config = EvidenceConfig { validators, evidence };
         config.check()?;
         let post = reference::evidence(&config).map_err(refused)?;
         self.push("evidence", name, description, tags, config, post, ConsensusVector::Evidence)
@@ -1950,6 +2208,50 @@ impl Gen {
                 b: resign_proposal(outsider, b, p_same),
             },
             ("bad_signature_a" | "bad_signature_b", _) => pair.evidence(),
+            ("non_canonical_s_a" | "non_canonical_s_b" | "small_order_r_a" | "small_order_r_b", _) => {
+                let forged = |bytes: &[u8], signature: &[u8; 64]| {
+                    if kind.starts_with("non_canonical_s") {
+                        forge::non_canonical_s(signature)
+                    } else {
+                        Some(forge::small_order_r(key, bytes))
+                    }
+                };
+                let which_b = kind.ends_with("_b");
+                match pair {
+                    Pair::Votes(a, b) => {
+                        let (mut a, mut b) = (*a, *b);
+                        let target = if which_b { &mut b } else { &mut a };
+                        let bytes = target.signed().message.payload().sign_bytes();
+                        target.signature = Bytes(forged(bytes.as_slice(), &target.signature.0)?);
+                        EvidenceSpec::DuplicateVote { a, b }
+                    }
+                    Pair::Proposals(a, b) => {
+                        let (mut a, mut b) = (a.clone(), b.clone());
+                        let target = if which_b { &mut b } else { &mut a };
+                        let bytes = target.signed().message.payload().sign_bytes();
+                        target.signature = Bytes(forged(bytes.as_slice(), &target.signature.0)?);
+                        EvidenceSpec::DuplicateProposal { a, b }
+                    }
+                }
+            }
+            ("small_order_key", Pair::Votes(a, b)) => {
+                let weak = AddressHex::of(consensus::Address::from_public_key(&forge::IDENTITY));
+                let by_weak = |v: &VoteSpec, helper: u64| VoteSpec {
+                    signer: weak,
+                    signature: Bytes(forge::by_identity_key(&Keypair::derive(KEY_SEED, OUTSIDER + helper))),
+                    ..*v
+                };
+                EvidenceSpec::DuplicateVote { a: by_weak(a, 1), b: by_weak(b, 2) }
+            }
+            ("small_order_key", Pair::Proposals(a, b)) => {
+                let weak = AddressHex::of(consensus::Address::from_public_key(&forge::IDENTITY));
+                let by_weak = |p: &ProposalSpec, helper: u64| ProposalSpec {
+                    signer: weak,
+                    signature: Bytes(forge::by_identity_key(&Keypair::derive(KEY_SEED, OUTSIDER + helper))),
+                    ..p.clone()
+                };
+                EvidenceSpec::DuplicateProposal { a: by_weak(a, 1), b: by_weak(b, 2) }
+            }
             ("signatures_exchanged", Pair::Votes(a, b)) => {
                 let (mut a, mut b) = (*a, *b);
                 std::mem::swap(&mut a.signature, &mut b.signature);
@@ -2018,6 +2320,11 @@ impl Gen {
                 "two proposals of one value with different valid rounds",
                 proposal_pair(prop(9, 4, A, None), prop(9, 4, A, Some(3))),
             ),
+            (
+                "proposal_valid_rounds_1_and_256",
+                "two proposals of one value with valid rounds 256 and 1 (256 first: LE32(256) = 00 01 00 00 is below LE32(1) = 01 00 00 00 in the sign bytes)",
+                proposal_pair(prop(7, 300, A, Some(1)), prop(7, 300, A, Some(256))),
+            ),
         ];
         for (name, what, pair) in &pairs {
             let kind = match pair {
@@ -2033,10 +2340,13 @@ impl Gen {
             )?;
         }
         for (name, _, pair) in &pairs {
-            if !matches!(*name, "prevote_values" | "proposal_values" | "precommit_nil") {
-                continue;
-            }
-            for (kind, code) in EVIDENCE_TAMPER_KINDS {
+            let kinds: Vec<(&str, &str)> = match *name {
+                "prevote_values" | "proposal_values" | "precommit_nil" => EVIDENCE_TAMPER_KINDS.to_vec(),
+                // the one order a numeric comparison of valid rounds gets wrong (CON-6.1)
+                "proposal_valid_rounds_1_and_256" => vec![("swapped", "not_canonical")],
+                _ => continue,
+            };
+            for (kind, code) in &kinds {
                 let Some(evidence) = Gen::tamper(kind, pair, key, other, &outsider) else { continue };
                 self.evidence_case(
                     &format!("tampered_{name}_{kind}"),

@@ -389,6 +389,8 @@ impl Expectation {
 pub struct Script {
     keys: Vec<Keypair>,
     powers: Vec<u64>,
+    /// Validators known only by a public key (no usable secret: small-order keys), after `keys`.
+    raw: Vec<([u8; 32], u64)>,
     node: Keypair,
     /// The height the node starts at.
     pub height: u64,
@@ -427,6 +429,7 @@ impl Script {
         Script {
             keys,
             powers: powers.to_vec(),
+            raw: Vec::new(),
             node,
             height: 1,
             timeouts: default_timeouts(),
@@ -439,7 +442,15 @@ impl Script {
         }
     }
 
-    /// How many validators.
+    /// Adds a validator known only by its public key (after the others in config order; it
+    /// cannot sign, and must not be the proposer of a round the script uses). Returns its
+    /// address.
+    pub fn add_raw_validator(&mut self, public_key: [u8; 32], power: u64) -> AddressHex {
+        self.raw.push((public_key, power));
+        AddressHex::of(consensus::Address::from_public_key(&public_key))
+    }
+
+    /// How many validators (not counting those added by [`Script::add_raw_validator`]).
     pub fn len(&self) -> usize {
         self.keys.len()
     }
@@ -497,8 +508,13 @@ impl Script {
 
     /// The validator set of the initial height.
     pub fn validator_set(&self) -> Result<ValidatorSet, CaseError> {
-        let members: Vec<([u8; 32], u64)> =
-            self.keys.iter().zip(&self.powers).map(|(k, p)| (k.public_key(), *p)).collect();
+        let members: Vec<([u8; 32], u64)> = self
+            .keys
+            .iter()
+            .zip(&self.powers)
+            .map(|(k, p)| (k.public_key(), *p))
+            .chain(self.raw.iter().copied())
+            .collect();
         ValidatorSet::new(&members).map_err(|e| invalid(format!("the validators: {e}")))
     }
 
@@ -552,10 +568,9 @@ impl Script {
                 .keys
                 .iter()
                 .zip(&self.powers)
-                .map(|(k, p)| ValidatorKey {
-                    public_key: crate::case::consensus::Bytes(k.public_key()),
-                    power: Uint(*p),
-                })
+                .map(|(k, p)| (k.public_key(), *p))
+                .chain(self.raw.iter().copied())
+                .map(|(k, p)| ValidatorKey { public_key: crate::case::consensus::Bytes(k), power: Uint(p) })
                 .collect(),
             node: NodeSpec { secret_key: crate::case::consensus::Bytes(self.node.secret()) },
             height: Uint(self.height),
