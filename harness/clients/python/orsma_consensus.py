@@ -584,25 +584,25 @@ class Machine:
         self.start_round(target)
         return True
 
+    def _prevote_proposal(self, p, vr):
+        """Prevotes `p` if it is valid and the lock allows it with valid round `vr`, else nil,
+        and moves to step prevote (rules 22 and 28)."""
+        good = self.validity.get(p.vid) is True and self.lock_allows(p.value, vr)
+        self.vote(PREVOTE, p.vid if good else None)
+        self.step = STEP_PREVOTE
+        return True
+
     def _rule22(self):
-        if self.step != STEP_PROPOSE:
-            return False
-        rd = self.rounds.get(self.round)
+        rd = self.rounds.get(self.round) if self.step == STEP_PROPOSE else None
         if rd is None:
             return False
         for p in rd.proposals:
-            ok = self.validity.get(p.vid)
-            if p.valid_round == -1 and ok in (True, False):
-                good = ok is True and self.lock_allows(p.value, -1)
-                self.vote(PREVOTE, p.vid if good else None)
-                self.step = STEP_PREVOTE
-                return True
+            if p.valid_round == -1 and self.validity.get(p.vid) in (True, False):
+                return self._prevote_proposal(p, -1)
         return False
 
     def _rule28(self):
-        if self.step != STEP_PROPOSE:
-            return False
-        rd = self.rounds.get(self.round)
+        rd = self.rounds.get(self.round) if self.step == STEP_PROPOSE else None
         if rd is None:
             return False
         n = self.vs.total
@@ -616,21 +616,22 @@ class Machine:
             rv = self.rounds.get(vr)
             if rv is None or not quorum(rv.power.get((PREVOTE, p.vid), 0), n):
                 continue
-            good = ok is True and self.lock_allows(p.value, vr)
-            self.vote(PREVOTE, p.vid if good else None)
-            self.step = STEP_PREVOTE
-            return True
+            return self._prevote_proposal(p, vr)
         return False
 
-    def _rule34(self):
-        if self.step != STEP_PREVOTE or self.round in self.fired34:
+    def _schedule_on_any_quorum(self, fired, vote_type, kind):
+        """Schedules timeout `kind` once per round, on 2f+1 of any `vote_type` (rules 34, 47)."""
+        if self.round in fired:
             return False
         rd = self.rounds.get(self.round)
-        if rd is None or not quorum(rd.any[PREVOTE], self.vs.total):
+        if rd is None or not quorum(rd.any[vote_type], self.vs.total):
             return False
-        self.fired34.add(self.round)
-        self.schedule(1)
+        fired.add(self.round)
+        self.schedule(kind)
         return True
+
+    def _rule34(self):
+        return self.step == STEP_PREVOTE and self._schedule_on_any_quorum(self.fired34, PREVOTE, 1)
 
     def _rule36(self):
         if self.step < STEP_PREVOTE or self.round in self.fired36:
@@ -661,14 +662,7 @@ class Machine:
         return True
 
     def _rule47(self):
-        if self.round in self.fired47:
-            return False
-        rd = self.rounds.get(self.round)
-        if rd is None or not quorum(rd.any[PRECOMMIT], self.vs.total):
-            return False
-        self.fired47.add(self.round)
-        self.schedule(2)
-        return True
+        return self._schedule_on_any_quorum(self.fired47, PRECOMMIT, 2)
 
     # --- Inputs (CON-4.3.1) ---
 

@@ -101,8 +101,9 @@ def _add(p, q):
     return (e * f % P, g * h % P, f * g % P, e * h % P)
 
 
-def _double(p):
-    """RFC 8032 §5.1.4 doubling (T1 unused)."""
+def _double(p, with_t=True):
+    """RFC 8032 §5.1.4 doubling (T1 unused); `with_t=False` skips T (0) when the next
+    operation is another doubling."""
     X1, Y1, Z1, _ = p
     a = X1 * X1 % P
     b = Y1 * Y1 % P
@@ -112,21 +113,12 @@ def _double(p):
     e = h - s * s % P
     g = a - b
     f = c + g
-    return (e * f % P, g * h % P, f * g % P, e * h % P)
+    return (e * f % P, g * h % P, f * g % P, e * h % P if with_t else 0)
 
 
 def _double_xyz(p):
     """A doubling whose T is not needed (the next operation is another doubling)."""
-    X1, Y1, Z1, _ = p
-    a = X1 * X1 % P
-    b = Y1 * Y1 % P
-    c = 2 * Z1 * Z1 % P
-    h = a + b
-    s = X1 + Y1
-    e = h - s * s % P
-    g = a - b
-    f = c + g
-    return (e * f % P, g * h % P, f * g % P, 0)
+    return _double(p, False)
 
 
 def _neg(p):
@@ -174,14 +166,8 @@ def _add_niels(p, n):
 
 def _sub_niels(p, n):
     """Extended - affine Niels: the Niels form of -Q swaps y + x and y - x and negates 2d·x·y."""
-    X1, Y1, Z1, T1 = p
     ypx, ymx, xy2d = n
-    a = (Y1 - X1) * ypx % P
-    b = (Y1 + X1) * ymx % P
-    c = T1 * xy2d % P
-    d = 2 * Z1
-    e, f, g, h = b - a, d + c, d - c, b + a
-    return (e * f % P, g * h % P, f * g % P, e * h % P)
+    return _add_niels(p, (ymx, ypx, -xy2d))
 
 
 _BY = 4 * _inv(5) % P

@@ -327,9 +327,19 @@ fn program_command(args: &DasArgs) -> String {
 }
 
 fn write_out(dir: &Path, json_text: &str, svg: &str) -> anyhow::Result<(PathBuf, PathBuf)> {
+    write_report(dir, ("report.json", json_text), ("detection.svg", svg))
+}
+
+/// Writes a simulation's report (JSON, with a final newline) and its plot into `dir`,
+/// creating it; returns their paths.
+pub(super) fn write_report(
+    dir: &Path,
+    (json_name, json_text): (&str, &str),
+    (svg_name, svg): (&str, &str),
+) -> anyhow::Result<(PathBuf, PathBuf)> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let json_path = dir.join("report.json");
-    let svg_path = dir.join("detection.svg");
+    let json_path = dir.join(json_name);
+    let svg_path = dir.join(svg_name);
     std::fs::write(&json_path, format!("{json_text}\n"))
         .with_context(|| format!("cannot write {}", json_path.display()))?;
     std::fs::write(&svg_path, svg).with_context(|| format!("cannot write {}", svg_path.display()))?;
@@ -539,33 +549,23 @@ fn plot(report: &SimReport) -> anyhow::Result<String> {
     let k = c.k;
     let withheld = report.n_withheld as u64;
     let s_max = report.detection.iter().map(|d| d.samples).max().unwrap_or(1);
-    let draw_error = |e: &dyn std::fmt::Display| anyhow!("cannot draw the plot: {e}");
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (860, 540)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| draw_error(&e))?;
-        let caption = format!(
+    let axes = Axes {
+        size: (860, 540),
+        caption: format!(
             "Detection of withholding: k = {k}, {withheld} of {} shares withheld ({}), {} light clients",
             4 * k * k,
             c.withholding,
             c.n_light_clients
-        );
-        let mut chart = ChartBuilder::on(&root)
-            .caption(caption, ("sans-serif", 18))
-            .margin(18)
-            .x_label_area_size(46)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0f64..(s_max as f64 + 1.0), 0f64..1.02f64)
-            .map_err(|e| draw_error(&e))?;
-        chart
-            .configure_mesh()
-            .light_line_style(BLACK.mix(0.04))
-            .x_desc("samples per light client (s)")
-            .y_desc("probability of detection")
-            .y_label_formatter(&|y| format!("{y:.1}"))
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .draw()
-            .map_err(|e| draw_error(&e))?;
+        ),
+        x: 0f64..(s_max as f64 + 1.0),
+        y: 0f64..1.02f64,
+        x_desc: "samples per light client (s)",
+        y_desc: "probability of detection",
+        x_label: &|x| format!("{x:.0}"),
+        y_label: &|y| format!("{y:.1}"),
+        legend: SeriesLabelPosition::LowerRight,
+    };
+    svg_plot(axes, |chart| {
         let curve = (0..=s_max).map(|s| (s as f64, detection_probability(k, withheld, s)));
         chart
             .draw_series(LineSeries::new(curve, BLUE.stroke_width(2)))
@@ -581,9 +581,70 @@ fn plot(report: &SimReport) -> anyhow::Result<String> {
             .map_err(|e| draw_error(&e))?
             .label("measured, with 95% Wilson interval")
             .legend(|(x, y)| Circle::new((x + 10, y), 3, RED.filled()));
+        Ok(())
+    })
+}
+
+/// A plotting error.
+pub(super) fn draw_error(e: &dyn std::fmt::Display) -> anyhow::Error {
+    anyhow!("cannot draw the plot: {e}")
+}
+
+/// The frame of a simulation's plot: its size, caption, axes and where the legend goes.
+pub(super) struct Axes<'a> {
+    pub size: (u32, u32),
+    pub caption: String,
+    pub x: std::ops::Range<f64>,
+    pub y: std::ops::Range<f64>,
+    pub x_desc: &'a str,
+    pub y_desc: &'a str,
+    pub x_label: &'a dyn Fn(&f64) -> String,
+    pub y_label: &'a dyn Fn(&f64) -> String,
+    pub legend: plotters::chart::SeriesLabelPosition,
+}
+
+/// The chart `svg_plot` hands its caller.
+pub(super) type SvgChart<'a, 'b> = plotters::chart::ChartContext<
+    'a,
+    plotters::backend::SVGBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+/// An SVG plot on a white background with the caption and mesh of `axes`, the series `draw`
+/// adds, and their legend.
+pub(super) fn svg_plot(
+    axes: Axes<'_>,
+    draw: impl FnOnce(&mut SvgChart<'_, '_>) -> anyhow::Result<()>,
+) -> anyhow::Result<String> {
+    use plotters::prelude::*;
+
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, axes.size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| draw_error(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(axes.caption, ("sans-serif", 18))
+            .margin(18)
+            .x_label_area_size(46)
+            .y_label_area_size(60)
+            .build_cartesian_2d(axes.x, axes.y)
+            .map_err(|e| draw_error(&e))?;
+        chart
+            .configure_mesh()
+            .light_line_style(BLACK.mix(0.04))
+            .x_desc(axes.x_desc)
+            .y_desc(axes.y_desc)
+            .x_label_formatter(axes.x_label)
+            .y_label_formatter(axes.y_label)
+            .draw()
+            .map_err(|e| draw_error(&e))?;
+        draw(&mut chart)?;
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(axes.legend)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
             .draw()

@@ -1378,7 +1378,8 @@ fn colour(b: Behaviour, i: usize) -> plotters::style::RGBColor {
 fn plot(report: &Report, c: &SimConfig) -> anyhow::Result<String> {
     use plotters::prelude::*;
 
-    let draw_error = |e: &dyn std::fmt::Display| anyhow!("cannot draw the plot: {e}");
+    use super::sim::{Axes, draw_error, svg_plot};
+
     let n = c.n();
     let mut per_node: Vec<Vec<(f64, f64)>> = vec![Vec::new(); n];
     for commit in &report.commits {
@@ -1388,11 +1389,9 @@ fn plot(report: &Report, c: &SimConfig) -> anyhow::Result<String> {
     }
     let x_max = (report.time as f64 / 1e6).max(1e-3) * 1.02;
     let y_max = (report.max_height.max(report.commits.iter().map(|c| c.height).max().unwrap_or(0)) as f64 + 1.0) * 1.02;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (960, 560)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| draw_error(&e))?;
-        let caption = format!(
+    let axes = Axes {
+        size: (960, 560),
+        caption: format!(
             "Heights decided: {} validators, {}, seed {}",
             n,
             match c.engine {
@@ -1400,23 +1399,16 @@ fn plot(report: &Report, c: &SimConfig) -> anyhow::Result<String> {
                 EngineKind::Dummy => "dummy consensus",
             },
             c.seed
-        );
-        let mut chart = ChartBuilder::on(&root)
-            .caption(caption, ("sans-serif", 18))
-            .margin(18)
-            .x_label_area_size(46)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0f64..x_max, 0f64..y_max)
-            .map_err(|e| draw_error(&e))?;
-        chart
-            .configure_mesh()
-            .light_line_style(BLACK.mix(0.04))
-            .x_desc("simulated time (s)")
-            .y_desc("height decided")
-            .x_label_formatter(&|x| if x_max >= 10.0 { format!("{x:.0}") } else { format!("{x:.1}") })
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .draw()
-            .map_err(|e| draw_error(&e))?;
+        ),
+        x: 0f64..x_max,
+        y: 0f64..y_max,
+        x_desc: "simulated time (s)",
+        y_desc: "height decided",
+        x_label: &|x| if x_max >= 10.0 { format!("{x:.0}") } else { format!("{x:.1}") },
+        y_label: &|y| format!("{y:.0}"),
+        legend: SeriesLabelPosition::UpperLeft,
+    };
+    svg_plot(axes, |chart| {
         let mut first_partition = true;
         for p in &c.net.partitions {
             let (x0, x1) = (p.start as f64 / 1e6, (p.end as f64 / 1e6).min(x_max));
@@ -1467,16 +1459,8 @@ fn plot(report: &Report, c: &SimConfig) -> anyhow::Result<String> {
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| draw_error(&e))?;
-        root.present().map_err(|e| draw_error(&e))?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use crate::case::consensus::{
     TendermintErrorCode, TimeoutKindCode, TimeoutSpec, TimeoutsSpec, ValidatedSpec, ValidationMode, ValidatorKey,
     VoteSpec, VoteTypeCode, default_value,
 };
-use crate::case::{Case, CaseError, CaseId, HashHex, Hex, Provenance, Uint, Uint32};
+use crate::case::{Case, CaseError, HashHex, Hex, Provenance, Uint, Uint32};
 use crate::reference::consensus as reference;
 
 pub mod forge;
@@ -104,12 +104,10 @@ impl Gen {
         post: P,
         wrap: fn(ConsensusCase<C, P>) -> ConsensusVector,
     ) -> Result<(), CaseError> {
-        let id = CaseId::new("consensus", handler, name)?;
-        let tags = tags.iter().map(|t| (*t).to_owned()).collect();
         let provenance = Provenance::generated(&format!("consensus/{handler}"), self.seed);
-        let case = Case::Consensus(wrap(ConsensusCase::new(&id, description, tags, provenance, config, post)));
-        case.check()?;
-        self.cases.push(case)
+        self.cases.add(("consensus", handler, name), tags, |id, tags| {
+            Case::Consensus(wrap(ConsensusCase::new(id, description, tags, provenance, config, post)))
+        })
     }
 
     fn tendermint(
@@ -161,6 +159,13 @@ fn four() -> Script {
     Script::new(KEY_SEED, &[1, 1, 1, 1])
 }
 
+/// Four validators of power 1; the node is the first that proposes in none of `rounds`.
+fn four_not_proposing(rounds: &[u32]) -> Result<Script, CaseError> {
+    let mut s = four();
+    s.node_not_proposing(rounds, any)?;
+    Ok(s)
+}
+
 fn any(_: &Script, _: usize) -> Result<bool, CaseError> {
     Ok(true)
 }
@@ -183,8 +188,7 @@ fn lock_on_a(s: &mut Script) -> Result<(), CaseError> {
     s.proposer_proposes(1, 0, A, None)?;
     s.expect(prevote(1, 0, Some(A)));
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
-    s.prevote(p1, 1, 0, Some(A))?;
-    s.prevote(p2, 1, 0, Some(A))?;
+    s.prevotes(&[p1, p2], 1, 0, Some(A))?;
     s.expect(precommit(1, 0, Some(A)));
     s.expect_state(locked(A, 0));
     Ok(())
@@ -236,11 +240,9 @@ fn happy_path_with_the_default_value() -> Made {
     s.start();
     s.expect(proposal(1, 0, &v, None));
     s.expect(prevote(1, 0, Some(&v)));
-    s.prevote(p1, 1, 0, Some(&v))?;
-    s.prevote(p2, 1, 0, Some(&v))?;
+    s.prevotes(&[p1, p2], 1, 0, Some(&v))?;
     s.expect(precommit(1, 0, Some(&v)));
-    s.precommit(p1, 1, 0, Some(&v))?;
-    s.precommit(p2, 1, 0, Some(&v))?;
+    s.precommits(&[p1, p2], 1, 0, Some(&v))?;
     s.expect(decide(1, 0, &v));
     made(
         "happy_path_with_the_default_value",
@@ -251,8 +253,7 @@ fn happy_path_with_the_default_value() -> Made {
 }
 
 fn happy_path_as_non_proposer() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
     s.start();
     s.expect(timeout(TPROPOSE, 1, 0, 3000));
@@ -260,11 +261,9 @@ fn happy_path_as_non_proposer() -> Made {
     s.expect_state(step(StepCode::Propose));
     s.proposer_proposes(1, 0, A, None)?;
     s.expect(prevote(1, 0, Some(A)));
-    s.prevote(p1, 1, 0, Some(A))?;
-    s.prevote(p2, 1, 0, Some(A))?;
+    s.prevotes(&[p1, p2], 1, 0, Some(A))?;
     s.expect(precommit(1, 0, Some(A)));
-    s.precommit(p1, 1, 0, Some(A))?;
-    s.precommit(p2, 1, 0, Some(A))?;
+    s.precommits(&[p1, p2], 1, 0, Some(A))?;
     s.expect(decide(1, 0, A));
     s.expect_state(StateCheck::Height(2));
     made(
@@ -276,8 +275,7 @@ fn happy_path_as_non_proposer() -> Made {
 }
 
 fn lock_on_polka() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
     s.start();
     s.proposer_proposes(1, 0, A, None)?;
@@ -299,8 +297,7 @@ fn lock_on_polka() -> Made {
 }
 
 fn unlock_on_later_polka() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0, 1, 2], any)?;
+    let mut s = four_not_proposing(&[0, 1, 2])?;
     lock_on_a(&mut s)?;
     let peers = s.peers();
     // Prevotes for B in round 1 from every peer: the second makes f+1 senders of round 1.
@@ -335,13 +332,12 @@ fn unlock_on_later_polka() -> Made {
 }
 
 fn locked_node_refuses_another_value() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0, 1], any)?;
+    let mut s = four_not_proposing(&[0, 1])?;
     lock_on_a(&mut s)?;
     let p1 = s.proposer(1, 1)?;
     s.proposer_proposes(1, 1, B, None)?;
     s.expect_nothing();
-    let other = s.peers().into_iter().find(|&p| p != p1).unwrap_or(p1);
+    let other = s.peer_other_than(p1);
     s.prevote(other, 1, 1, None)?;
     s.expect(timeout(TPROPOSE, 1, 1, 3500));
     s.expect(prevote(1, 1, None));
@@ -356,13 +352,12 @@ fn locked_node_refuses_another_value() -> Made {
 }
 
 fn locked_node_prevotes_its_value_again() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0, 1], any)?;
+    let mut s = four_not_proposing(&[0, 1])?;
     lock_on_a(&mut s)?;
     let p1 = s.proposer(1, 1)?;
     s.proposer_proposes(1, 1, A, None)?;
     s.expect_nothing();
-    let other = s.peers().into_iter().find(|&p| p != p1).unwrap_or(p1);
+    let other = s.peer_other_than(p1);
     s.prevote(other, 1, 1, None)?;
     s.expect(prevote(1, 1, Some(A)));
     s.expect_state(locked(A, 0));
@@ -383,8 +378,7 @@ fn repropose_valid_value() -> Made {
     }
     lock_on_a(&mut s)?;
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
-    s.precommit(p1, 1, 0, None)?;
-    s.precommit(p2, 1, 0, None)?;
+    s.precommits(&[p1, p2], 1, 0, None)?;
     s.expect(timeout(TPRECOMMIT, 1, 0, 1000));
     s.expect_not(Pat::AnyDecide);
     s.timeout(TPRECOMMIT, 1, 0);
@@ -400,8 +394,7 @@ fn repropose_valid_value() -> Made {
 }
 
 fn nil_prevote_on_timeout_propose() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     s.start();
     s.timeout(TPROPOSE, 1, 0);
     s.expect(prevote(1, 0, None));
@@ -417,8 +410,7 @@ fn nil_prevote_on_timeout_propose() -> Made {
 }
 
 fn nil_precommit_on_timeout_prevote() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
     s.start();
     s.proposer_proposes(1, 0, A, None)?;
@@ -440,8 +432,7 @@ fn nil_precommit_on_timeout_prevote() -> Made {
 }
 
 fn precommit_nil_on_nil_polka() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
     s.start();
     s.timeout(TPROPOSE, 1, 0);
@@ -461,8 +452,7 @@ fn precommit_nil_on_nil_polka() -> Made {
 }
 
 fn round_skip_on_f_plus_one_senders() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0, 3], any)?;
+    let mut s = four_not_proposing(&[0, 3])?;
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
     s.start();
     s.expect_accepted();
@@ -483,8 +473,7 @@ fn round_skip_on_f_plus_one_senders() -> Made {
 }
 
 fn no_round_skip_on_f_senders() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0, 1], any)?;
+    let mut s = four_not_proposing(&[0, 1])?;
     let p1 = s.proposer(1, 1)?;
     s.start();
     s.expect_accepted();
@@ -546,13 +535,11 @@ fn weighted_quorum_needs_two_thirds_of_power() -> Made {
 }
 
 fn decide_in_a_past_round() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0, 1], any)?;
+    let mut s = four_not_proposing(&[0, 1])?;
     let peers = s.peers();
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
     s.start();
-    s.prevote(p1, 1, 1, None)?;
-    s.prevote(p2, 1, 1, None)?;
+    s.prevotes(&[p1, p2], 1, 1, None)?;
     s.expect(timeout(TPROPOSE, 1, 1, 3500));
     s.expect_state(StateCheck::Round(1));
     s.votes(&peers, VoteTypeCode::Precommit, 1, 0, Some(A))?;
@@ -569,14 +556,12 @@ fn decide_in_a_past_round() -> Made {
 }
 
 fn rule_36_in_step_precommit() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let (p1, p2, p3) = (s.peer(1)?, s.peer(2)?, s.peer(3)?);
     s.start();
     s.timeout(TPROPOSE, 1, 0);
     s.expect(prevote(1, 0, None));
-    s.prevote(p1, 1, 0, Some(A))?;
-    s.prevote(p2, 1, 0, Some(A))?;
+    s.prevotes(&[p1, p2], 1, 0, Some(A))?;
     s.expect(timeout(TPREVOTE, 1, 0, 1000));
     s.timeout(TPREVOTE, 1, 0);
     s.expect(precommit(1, 0, None));
@@ -595,8 +580,7 @@ fn rule_36_in_step_precommit() -> Made {
 }
 
 fn invalid_proposal_prevote_nil() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     s.app_rejects(A);
     let peers = s.peers();
     s.start();
@@ -698,10 +682,9 @@ fn pipelined_decision_waits_for_validation() -> Made {
 }
 
 fn equivocating_voter() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
-    let offender = AddressHex::of(s.key(p1)?.address());
+    let offender = s.address(p1)?;
     s.start();
     s.proposer_proposes(1, 0, A, None)?;
     s.prevote(p1, 1, 0, Some(A))?;
@@ -723,10 +706,9 @@ fn equivocating_voter() -> Made {
 }
 
 fn equivocating_precommit() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let p1 = s.peer(1)?;
-    let offender = AddressHex::of(s.key(p1)?.address());
+    let offender = s.address(p1)?;
     s.start();
     s.precommit(p1, 1, 0, Some(A))?;
     s.precommit(p1, 1, 0, None)?;
@@ -740,10 +722,9 @@ fn equivocating_precommit() -> Made {
 }
 
 fn equivocating_proposer() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let p0 = s.proposer(1, 0)?;
-    let offender = AddressHex::of(s.key(p0)?.address());
+    let offender = s.address(p0)?;
     s.start();
     s.propose(p0, 1, 0, A, None)?;
     s.expect(prevote(1, 0, Some(A)));
@@ -762,10 +743,9 @@ fn equivocating_proposer() -> Made {
 }
 
 fn equivocating_proposer_by_valid_round() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0, 1], any)?;
+    let mut s = four_not_proposing(&[0, 1])?;
     let p1 = s.proposer(1, 1)?;
-    let offender = AddressHex::of(s.key(p1)?.address());
+    let offender = s.address(p1)?;
     s.start();
     s.expect_accepted();
     s.propose(p1, 1, 1, A, None)?;
@@ -798,29 +778,30 @@ fn proposal_signed_with(
 }
 
 fn rejected_malleated_signatures() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
     let p0 = s.proposer(1, 0)?;
     s.start();
     // S + ℓ: the equation holds, S is not canonical (CON-2.4 check 2).
     let v = Script::signed_vote(s.key(p1)?, VoteTypeCode::Prevote, 1, 0, Some(value_id(A)));
     let v = vote_signed_with(v, |_| forge::non_canonical_s(&v.signature.0))?;
-    s.push(InputSpec::Vote(v));
-    s.expect_error(TendermintErrorCode::BadSignature);
+    s.push_rejected(InputSpec::Vote(v), TendermintErrorCode::BadSignature);
     // R the identity and S = k·a: the cofactorless equation holds, R has small order (check 4).
     let key2 = s.key(p2)?.clone();
     let v = Script::signed_vote(&key2, VoteTypeCode::Prevote, 1, 0, Some(value_id(A)));
-    s.push(InputSpec::Vote(vote_signed_with(v, |m| Some(forge::small_order_r(&key2, m)))?));
-    s.expect_error(TendermintErrorCode::BadSignature);
+    s.push_rejected(
+        InputSpec::Vote(vote_signed_with(v, |m| Some(forge::small_order_r(&key2, m)))?),
+        TendermintErrorCode::BadSignature,
+    );
     let key0 = s.key(p0)?.clone();
     let p = Script::signed_proposal(&key0, 1, 0, A, None);
     let p = proposal_signed_with(p.clone(), |_| forge::non_canonical_s(&p.signature.0))?;
-    s.push(InputSpec::Proposal(p));
-    s.expect_error(TendermintErrorCode::BadSignature);
+    s.push_rejected(InputSpec::Proposal(p), TendermintErrorCode::BadSignature);
     let p = Script::signed_proposal(&key0, 1, 0, A, None);
-    s.push(InputSpec::Proposal(proposal_signed_with(p, |m| Some(forge::small_order_r(&key0, m)))?));
-    s.expect_error(TendermintErrorCode::BadSignature);
+    s.push_rejected(
+        InputSpec::Proposal(proposal_signed_with(p, |m| Some(forge::small_order_r(&key0, m)))?),
+        TendermintErrorCode::BadSignature,
+    );
     s.expect_state(step(StepCode::Propose));
     // Nothing of the forgeries was counted: the genuine proposal is prevoted, and the polka
     // needs both genuine prevotes.
@@ -858,14 +839,19 @@ fn rejected_small_order_keys() -> Made {
         signer,
         signature: Bytes(forge::by_identity_key(helper)),
     };
-    s.push(InputSpec::Vote(forged(VoteTypeCode::Prevote, weak, &helper)));
-    s.expect_error(TendermintErrorCode::BadSignature);
-    s.push(InputSpec::Vote(forged(VoteTypeCode::Precommit, weak, &helper2)));
-    s.expect_error(TendermintErrorCode::BadSignature);
-    s.push(InputSpec::Vote(forged(VoteTypeCode::Prevote, weak_nc, &helper)));
-    s.expect_error(TendermintErrorCode::BadSignature);
-    s.push(InputSpec::Vote(forged(VoteTypeCode::Precommit, weak_nc, &helper2)));
-    s.expect_error(TendermintErrorCode::BadSignature);
+    s.push_rejected(InputSpec::Vote(forged(VoteTypeCode::Prevote, weak, &helper)), TendermintErrorCode::BadSignature);
+    s.push_rejected(
+        InputSpec::Vote(forged(VoteTypeCode::Precommit, weak, &helper2)),
+        TendermintErrorCode::BadSignature,
+    );
+    s.push_rejected(
+        InputSpec::Vote(forged(VoteTypeCode::Prevote, weak_nc, &helper)),
+        TendermintErrorCode::BadSignature,
+    );
+    s.push_rejected(
+        InputSpec::Vote(forged(VoteTypeCode::Precommit, weak_nc, &helper2)),
+        TendermintErrorCode::BadSignature,
+    );
     s.expect_state(step(StepCode::Propose));
     s.proposer_proposes(1, 0, A, None)?;
     s.expect(prevote(1, 0, Some(A)));
@@ -879,10 +865,9 @@ fn rejected_small_order_keys() -> Made {
 }
 
 fn fifth_vote_of_an_equivocator_is_not_counted() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let (p1, p2, p3) = (s.peer(1)?, s.peer(2)?, s.peer(3)?);
-    let offender = AddressHex::of(s.key(p1)?.address());
+    let offender = s.address(p1)?;
     s.start();
     s.proposer_proposes(1, 0, A, None)?;
     s.expect(prevote(1, 0, Some(A)));
@@ -892,8 +877,7 @@ fn fifth_vote_of_an_equivocator_is_not_counted() -> Made {
     s.expect(Pat::Evidence { kind: "duplicate_vote", signer: offender });
     s.prevote(p1, 1, 0, None)?;
     s.prevote(p1, 1, 0, Some(D))?;
-    s.prevote(p1, 1, 0, Some(A))?;
-    s.prevote(p2, 1, 0, Some(A))?;
+    s.prevotes(&[p1, p2], 1, 0, Some(A))?;
     // the node's and p2's prevotes for A are 2 of 4: no polka for A (p1's counts for B, C, nil
     // and D only), though 3 validators have prevoted (rule 34).
     s.expect_not(Pat::AnyVote(Some(VoteTypeCode::Precommit)));
@@ -917,8 +901,7 @@ fn fifth_vote_of_an_equivocator_is_not_counted() -> Made {
 }
 
 fn fifth_proposal_is_kept_only_when_justified() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let p0 = s.proposer(1, 0)?;
     let peers = s.peers();
     s.start();
@@ -993,14 +976,11 @@ fn pipelined_rule_22_prevotes_nil_on_the_first_known_invalid() -> Made {
 }
 
 fn own_votes_count_before_broadcast() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
     s.start();
-    s.prevote(p1, 1, 0, Some(A))?;
-    s.prevote(p2, 1, 0, Some(A))?;
-    s.precommit(p1, 1, 0, Some(A))?;
-    s.precommit(p2, 1, 0, Some(A))?;
+    s.prevotes(&[p1, p2], 1, 0, Some(A))?;
+    s.precommits(&[p1, p2], 1, 0, Some(A))?;
     s.expect_not(Pat::AnyVote(None));
     s.expect_not(Pat::AnyDecide);
     // One input: the node's own prevote completes the polka (rule 36), and its own precommit
@@ -1019,8 +999,7 @@ fn own_votes_count_before_broadcast() -> Made {
 }
 
 fn duplicates_are_ignored() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
     s.start();
     s.expect_accepted();
@@ -1046,19 +1025,16 @@ fn duplicates_are_ignored() -> Made {
 }
 
 fn rejected_bad_signature() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let p1 = s.peer(1)?;
     let p0 = s.proposer(1, 0)?;
     s.start();
     let mut vote = Script::signed_vote(s.key(p1)?, VoteTypeCode::Prevote, 1, 0, None);
     flip_signature(&mut vote.signature);
-    s.push(InputSpec::Vote(vote));
-    s.expect_error(TendermintErrorCode::BadSignature);
+    s.push_rejected(InputSpec::Vote(vote), TendermintErrorCode::BadSignature);
     let mut forged = Script::signed_proposal(s.key(p0)?, 1, 0, A, None);
     flip_signature(&mut forged.signature);
-    s.push(InputSpec::Proposal(forged));
-    s.expect_error(TendermintErrorCode::BadSignature);
+    s.push_rejected(InputSpec::Proposal(forged), TendermintErrorCode::BadSignature);
     s.expect_state(step(StepCode::Propose));
     s.proposer_proposes(1, 0, B, None)?;
     s.expect(prevote(1, 0, Some(B)));
@@ -1072,14 +1048,17 @@ fn rejected_bad_signature() -> Made {
 }
 
 fn rejected_unknown_validator() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let outsider = Keypair::derive(KEY_SEED, OUTSIDER);
     s.start();
-    s.push(InputSpec::Vote(Script::signed_vote(&outsider, VoteTypeCode::Prevote, 1, 0, None)));
-    s.expect_error(TendermintErrorCode::UnknownValidator);
-    s.push(InputSpec::Proposal(Script::signed_proposal(&outsider, 1, 0, A, None)));
-    s.expect_error(TendermintErrorCode::UnknownValidator);
+    s.push_rejected(
+        InputSpec::Vote(Script::signed_vote(&outsider, VoteTypeCode::Prevote, 1, 0, None)),
+        TendermintErrorCode::UnknownValidator,
+    );
+    s.push_rejected(
+        InputSpec::Proposal(Script::signed_proposal(&outsider, 1, 0, A, None)),
+        TendermintErrorCode::UnknownValidator,
+    );
     made(
         "rejected_unknown_validator",
         "a vote and a proposal signed by a key outside the validator set are rejected as unknown_validator",
@@ -1089,10 +1068,9 @@ fn rejected_unknown_validator() -> Made {
 }
 
 fn rejected_not_proposer() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let p0 = s.proposer(1, 0)?;
-    let impostor = s.peers().into_iter().find(|&p| p != p0).unwrap_or(p0);
+    let impostor = s.peer_other_than(p0);
     s.start();
     s.propose(impostor, 1, 0, B, None)?;
     s.expect_error(TendermintErrorCode::NotProposer);
@@ -1115,8 +1093,10 @@ fn rejected_past_height() -> Made {
     s.expect(timeout(TPROPOSE, 5, 0, 3000));
     s.prevote(p1, 4, 0, None)?;
     s.expect_error(TendermintErrorCode::PastHeight);
-    s.push(InputSpec::Proposal(Script::signed_proposal(s.key(p1)?, 1, 0, A, None)));
-    s.expect_error(TendermintErrorCode::PastHeight);
+    s.push_rejected(
+        InputSpec::Proposal(Script::signed_proposal(s.key(p1)?, 1, 0, A, None)),
+        TendermintErrorCode::PastHeight,
+    );
     made(
         "rejected_past_height",
         "a node started at height 5 rejects messages of heights 4 and 1 as past_height",
@@ -1126,15 +1106,12 @@ fn rejected_past_height() -> Made {
 }
 
 fn rejected_after_decision() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let (p1, p2, p3) = (s.peer(1)?, s.peer(2)?, s.peer(3)?);
     s.start();
     s.proposer_proposes(1, 0, A, None)?;
-    s.prevote(p1, 1, 0, Some(A))?;
-    s.prevote(p2, 1, 0, Some(A))?;
-    s.precommit(p1, 1, 0, Some(A))?;
-    s.precommit(p2, 1, 0, Some(A))?;
+    s.prevotes(&[p1, p2], 1, 0, Some(A))?;
+    s.precommits(&[p1, p2], 1, 0, Some(A))?;
     s.expect(decide(1, 0, A));
     s.precommit(p3, 1, 0, Some(A))?;
     s.expect_error(TendermintErrorCode::PastHeight);
@@ -1147,14 +1124,15 @@ fn rejected_after_decision() -> Made {
 }
 
 fn rejected_future_height() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let p1 = s.peer(1)?;
     s.start();
     s.prevote(p1, 3, 0, None)?;
     s.expect_error(TendermintErrorCode::FutureHeight);
-    s.push(InputSpec::Proposal(Script::signed_proposal(s.key(p1)?, 3, 0, A, None)));
-    s.expect_error(TendermintErrorCode::FutureHeight);
+    s.push_rejected(
+        InputSpec::Proposal(Script::signed_proposal(s.key(p1)?, 3, 0, A, None)),
+        TendermintErrorCode::FutureHeight,
+    );
     made(
         "rejected_future_height",
         "messages two heights ahead are rejected as future_height (only the next height is buffered)",
@@ -1164,8 +1142,7 @@ fn rejected_future_height() -> Made {
 }
 
 fn rejected_bad_valid_round() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0, 2], any)?;
+    let mut s = four_not_proposing(&[0, 2])?;
     let (p0, p2) = (s.proposer(1, 0)?, s.proposer(1, 2)?);
     s.start();
     s.propose(p0, 1, 0, A, Some(0))?;
@@ -1182,8 +1159,7 @@ fn rejected_bad_valid_round() -> Made {
 }
 
 fn rejected_round_too_far_ahead() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let p1 = s.peer(1)?;
     s.start();
     s.prevote(p1, 1, 1001, None)?;
@@ -1211,32 +1187,37 @@ fn error_check_order() -> Made {
     let not_proposer_0 = s.peers().into_iter().find(|&p| p != p0).unwrap_or(p1);
     s.start();
     // past_height before unknown_validator.
-    s.push(InputSpec::Vote(Script::signed_vote(&outsider, VoteTypeCode::Prevote, 1, 0, None)));
-    s.expect_error(TendermintErrorCode::PastHeight);
+    s.push_rejected(
+        InputSpec::Vote(Script::signed_vote(&outsider, VoteTypeCode::Prevote, 1, 0, None)),
+        TendermintErrorCode::PastHeight,
+    );
     // unknown_validator before bad_valid_round.
-    s.push(InputSpec::Proposal(Script::signed_proposal(&outsider, 2, 0, A, Some(0))));
-    s.expect_error(TendermintErrorCode::UnknownValidator);
+    s.push_rejected(
+        InputSpec::Proposal(Script::signed_proposal(&outsider, 2, 0, A, Some(0))),
+        TendermintErrorCode::UnknownValidator,
+    );
     // bad_valid_round before future_height.
-    s.push(InputSpec::Proposal(Script::signed_proposal(&key, 4, 1, A, Some(3))));
-    s.expect_error(TendermintErrorCode::BadValidRound);
+    s.push_rejected(
+        InputSpec::Proposal(Script::signed_proposal(&key, 4, 1, A, Some(3))),
+        TendermintErrorCode::BadValidRound,
+    );
     // future_height before bad_signature.
     let mut far = Script::signed_vote(&key, VoteTypeCode::Prevote, 4, 0, None);
     flip_signature(&mut far.signature);
-    s.push(InputSpec::Vote(far));
-    s.expect_error(TendermintErrorCode::FutureHeight);
+    s.push_rejected(InputSpec::Vote(far), TendermintErrorCode::FutureHeight);
     // The next height's messages have their signatures checked when they are buffered.
     let mut next = Script::signed_vote(&key, VoteTypeCode::Prevote, 3, 0, None);
     flip_signature(&mut next.signature);
-    s.push(InputSpec::Vote(next));
-    s.expect_error(TendermintErrorCode::BadSignature);
+    s.push_rejected(InputSpec::Vote(next), TendermintErrorCode::BadSignature);
     // round_too_far_ahead before not_proposer.
-    s.push(InputSpec::Proposal(Script::signed_proposal(s.key(not_proposer_1001)?, 2, 1001, A, None)));
-    s.expect_error(TendermintErrorCode::RoundTooFarAhead);
+    s.push_rejected(
+        InputSpec::Proposal(Script::signed_proposal(s.key(not_proposer_1001)?, 2, 1001, A, None)),
+        TendermintErrorCode::RoundTooFarAhead,
+    );
     // not_proposer before bad_signature.
     let mut impostor = Script::signed_proposal(s.key(not_proposer_0)?, 2, 0, A, None);
     flip_signature(&mut impostor.signature);
-    s.push(InputSpec::Proposal(impostor));
-    s.expect_error(TendermintErrorCode::NotProposer);
+    s.push_rejected(InputSpec::Proposal(impostor), TendermintErrorCode::NotProposer);
     made(
         "error_check_order",
         "inputs with two faults each get the earlier check's code: past_height, unknown_validator, bad_valid_round, future_height, bad_signature (next height), round_too_far_ahead, not_proposer, bad_signature",
@@ -1255,8 +1236,7 @@ fn next_height_buffering() -> Made {
     s.start();
     s.expect_accepted();
     s.propose(q, 2, 0, a2, None)?;
-    s.prevote(p1, 2, 0, Some(a2))?;
-    s.prevote(p2, 2, 0, Some(a2))?;
+    s.prevotes(&[p1, p2], 2, 0, Some(a2))?;
     s.expect_nothing();
     s.expect_state(StateCheck::Height(1));
     s.proposer_proposes(1, 0, A, None)?;
@@ -1281,8 +1261,7 @@ fn next_height_buffering() -> Made {
 }
 
 fn next_height_buffer_is_bounded() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let p1 = s.peer(1)?;
     s.start();
     s.expect_accepted();
@@ -1302,8 +1281,7 @@ fn next_height_buffer_is_bounded() -> Made {
 }
 
 fn stale_timeouts_are_ignored() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0], any)?;
+    let mut s = four_not_proposing(&[0])?;
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
     s.start();
     s.proposer_proposes(1, 0, A, None)?;
@@ -1317,8 +1295,7 @@ fn stale_timeouts_are_ignored() -> Made {
     s.expect(precommit(1, 0, None));
     s.timeout(TPREVOTE, 1, 0);
     s.expect_nothing();
-    s.precommit(p1, 1, 0, None)?;
-    s.precommit(p2, 1, 0, None)?;
+    s.precommits(&[p1, p2], 1, 0, None)?;
     s.expect(timeout(TPRECOMMIT, 1, 0, 1000));
     s.timeout(TPRECOMMIT, 1, 0);
     s.expect_state(StateCheck::Round(1));
@@ -1354,12 +1331,10 @@ fn growing_timeouts() -> Made {
         let d = u64::from(r);
         s.timeout(TPROPOSE, 1, r);
         s.expect(prevote(1, r, None));
-        s.prevote(p1, 1, r, None)?;
-        s.prevote(p2, 1, r, None)?;
+        s.prevotes(&[p1, p2], 1, r, None)?;
         s.expect(timeout(TPREVOTE, 1, r, 200 + 20 * d));
         s.expect(precommit(1, r, None));
-        s.precommit(p1, 1, r, None)?;
-        s.precommit(p2, 1, r, None)?;
+        s.precommits(&[p1, p2], 1, r, None)?;
         s.expect(timeout(TPRECOMMIT, 1, r, 300 + 30 * d));
         s.timeout(TPRECOMMIT, 1, r);
         if Some(s.proposer(1, r + 1)?) == node {
@@ -1369,8 +1344,7 @@ fn growing_timeouts() -> Made {
         }
     }
     let far = (5..64).find(|&r| s.proposer(1, r).ok() != node).unwrap_or(5);
-    s.prevote(p1, 1, far, None)?;
-    s.prevote(p2, 1, far, None)?;
+    s.prevotes(&[p1, p2], 1, far, None)?;
     s.expect(timeout(TPROPOSE, 1, far, 100 + 10 * u64::from(far)));
     made(
         "growing_timeouts",
@@ -1381,8 +1355,7 @@ fn growing_timeouts() -> Made {
 }
 
 fn precommit_timeout_in_step_propose() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0, 1], any)?;
+    let mut s = four_not_proposing(&[0, 1])?;
     let peers = s.peers();
     s.start();
     s.votes(&peers, VoteTypeCode::Precommit, 1, 0, None)?;
@@ -1401,8 +1374,7 @@ fn precommit_timeout_in_step_propose() -> Made {
 }
 
 fn rule_28_waits_for_the_polka() -> Made {
-    let mut s = four();
-    s.node_not_proposing(&[0, 1], any)?;
+    let mut s = four_not_proposing(&[0, 1])?;
     let p1 = s.proposer(1, 1)?;
     let peers = s.peers();
     let other = peers.iter().copied().find(|&p| p != p1).unwrap_or(p1);
@@ -1451,10 +1423,8 @@ fn start_at_a_later_height() -> Made {
     s.expect(timeout(TPROPOSE, 7, 0, 3000));
     s.proposer_proposes(7, 0, A, None)?;
     s.expect(prevote(7, 0, Some(A)));
-    s.prevote(p1, 7, 0, Some(A))?;
-    s.prevote(p2, 7, 0, Some(A))?;
-    s.precommit(p1, 7, 0, Some(A))?;
-    s.precommit(p2, 7, 0, Some(A))?;
+    s.prevotes(&[p1, p2], 7, 0, Some(A))?;
+    s.precommits(&[p1, p2], 7, 0, Some(A))?;
     s.expect(decide(7, 0, A));
     s.expect_state(StateCheck::Height(8));
     made(
@@ -1476,11 +1446,9 @@ fn proposer_of_the_next_height() -> Made {
     let (p1, p2) = (s.peer(1)?, s.peer(2)?);
     s.start();
     s.proposer_proposes(1, 0, A, None)?;
-    s.prevote(p1, 1, 0, Some(A))?;
-    s.prevote(p2, 1, 0, Some(A))?;
+    s.prevotes(&[p1, p2], 1, 0, Some(A))?;
     s.expect(precommit(1, 0, Some(A)));
-    s.precommit(p1, 1, 0, Some(A))?;
-    s.precommit(p2, 1, 0, Some(A))?;
+    s.precommits(&[p1, p2], 1, 0, Some(A))?;
     s.expect(decide(1, 0, A));
     s.expect(proposal(2, 0, B, None));
     s.expect_not(Pat::AnyVote(None));

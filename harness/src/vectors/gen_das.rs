@@ -19,7 +19,7 @@ use crate::case::das::{
     AxisCode, Corruption, DahSpec, DasCase, DasVector, ExtensionConfig, FraudProofConfig, FraudSource, Mask, OdsSpec,
     ProofSpec, RepairConfig, SamplingConfig, ShareProofConfig, SquareSpec,
 };
-use crate::case::{Case, CaseError, CaseId, HashHex, Hex, Provenance, Uint};
+use crate::case::{Case, CaseError, HashHex, Hex, Provenance, Uint};
 use crate::reference::das as reference;
 
 /// The extended square of a real Celestia block (`k = 4`, 512-byte shares, row-major), from
@@ -148,18 +148,10 @@ impl Gen {
         post: P,
         wrap: fn(DasCase<C, P>) -> DasVector,
     ) -> Result<(), CaseError> {
-        let id = CaseId::new("das", handler, name)?;
-        let tags = tags.iter().map(|t| (*t).to_owned()).collect();
-        let case = Case::Das(wrap(DasCase::new(
-            &id,
-            description,
-            tags,
-            self.provenance(&format!("das/{handler}")),
-            config,
-            post,
-        )));
-        case.check()?;
-        self.cases.push(case)
+        let provenance = self.provenance(&format!("das/{handler}"));
+        self.cases.add(("das", handler, name), tags, |id, tags| {
+            Case::Das(wrap(DasCase::new(id, description, tags, provenance, config, post)))
+        })
     }
 
     // -----------------------------------------------------------------------------------------

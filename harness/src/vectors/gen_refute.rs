@@ -22,7 +22,7 @@ use crate::case::refute::{
     RefuteVector, StepProofConfig, StepProofPost,
 };
 use crate::case::vm::{HostAnswer, VmConfig};
-use crate::case::{Case, CaseError, CaseId, HashHex, Hex, Int, Provenance, Uint};
+use crate::case::{Case, CaseError, HashHex, Hex, Int, Provenance, Uint};
 use crate::reference::refute as reference;
 
 /// All refute cases for `seed`, in generation order.
@@ -295,11 +295,9 @@ impl Gen {
         post: P,
         wrap: fn(RefuteCase<C, P>) -> RefuteVector,
     ) -> Result<(), CaseError> {
-        let id = CaseId::new("refute", handler, name)?;
-        let tags = tags.iter().map(|t| (*t).to_owned()).collect();
-        let case = Case::Refute(wrap(RefuteCase::new(&id, description, tags, provenance, config, post)));
-        case.check()?;
-        self.cases.push(case)
+        self.cases.add(("refute", handler, name), tags, |id, tags| {
+            Case::Refute(wrap(RefuteCase::new(id, description, tags, provenance, config, post)))
+        })
     }
 
     fn commitment(

@@ -41,6 +41,21 @@ impl Generated {
         self.cases.push(case);
         Ok(())
     }
+
+    /// Makes the id `suite/handler/name` and the owned tags, builds the case with `make`,
+    /// checks it and adds it.
+    fn add(
+        &mut self,
+        (suite, handler, name): (&str, &str, &str),
+        tags: &[&str],
+        make: impl FnOnce(&CaseId, Vec<String>) -> Case,
+    ) -> Result<(), crate::case::CaseError> {
+        let id = CaseId::new(suite, handler, name)?;
+        let tags = tags.iter().map(|t| (*t).to_owned()).collect();
+        let case = make(&id, tags);
+        case.check()?;
+        self.push(case)
+    }
 }
 
 /// A request the reference refuses, as a generator's error.

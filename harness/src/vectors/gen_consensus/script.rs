@@ -467,6 +467,16 @@ impl Script {
             .ok_or_else(|| invalid(format!("there is no validator {who} (there are {})", self.keys.len())))
     }
 
+    /// Validator `who`'s address.
+    pub fn address(&self, who: usize) -> Result<AddressHex, CaseError> {
+        Ok(AddressHex::of(self.key(who)?.address()))
+    }
+
+    /// The first peer (in config order) other than validator `who`; `who` if there is none.
+    pub fn peer_other_than(&self, who: usize) -> usize {
+        self.peers().into_iter().find(|&p| p != who).unwrap_or(who)
+    }
+
     /// The node's key.
     pub fn node_key(&self) -> &Keypair {
         &self.node
@@ -610,6 +620,12 @@ impl Script {
         self.inputs.push(input);
     }
 
+    /// Adds an input the node must reject with `code`.
+    pub fn push_rejected(&mut self, input: InputSpec, code: TendermintErrorCode) {
+        self.push(input);
+        self.expect_error(code);
+    }
+
     /// `start`.
     pub fn start(&mut self) {
         self.push(InputSpec::Start(Empty {}));
@@ -692,6 +708,22 @@ impl Script {
     /// Validator `who` precommits `value` (nil when `None`).
     pub fn precommit(&mut self, who: usize, height: u64, round: u32, value: Option<&[u8]>) -> Result<(), CaseError> {
         self.vote(who, VoteTypeCode::Precommit, height, round, value).map(|_| ())
+    }
+
+    /// Each of `who` prevotes for `value` (nil when `None`).
+    pub fn prevotes(&mut self, who: &[usize], height: u64, round: u32, value: Option<&[u8]>) -> Result<(), CaseError> {
+        self.votes(who, VoteTypeCode::Prevote, height, round, value)
+    }
+
+    /// Each of `who` precommits `value` (nil when `None`).
+    pub fn precommits(
+        &mut self,
+        who: &[usize],
+        height: u64,
+        round: u32,
+        value: Option<&[u8]>,
+    ) -> Result<(), CaseError> {
+        self.votes(who, VoteTypeCode::Precommit, height, round, value)
     }
 
     /// Each of `who` votes.
