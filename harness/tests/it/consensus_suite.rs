@@ -19,7 +19,9 @@ use primitives::Hash32;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use super::{assert_committed, case_report, committed, diff_paths, faulty_client, orsma_report, repo, scratch};
+use super::{
+    assert_committed, case_report, committed, diff_paths, faulty_client, orsma_report, repo, scratch, scripted_client,
+};
 
 fn consensus_cases() -> Vec<ConsensusVector> {
     committed(|case| match case {
@@ -726,26 +728,6 @@ fn orsma_client_serves_the_suite_and_its_faults() {
     let statuses: Vec<&str> =
         report["cases"].as_array().expect("cases").iter().map(|c| c["status"].as_str().unwrap_or("")).collect();
     assert_eq!(statuses, ["pass", "error", "pass", "error", "pass"], "{report}");
-}
-
-/// A client in Python that claims `suites` and answers every `run` with `result`.
-fn scripted_client(dir: &std::path::Path, suites: &str, result: &str) -> String {
-    let script = dir.join("client.py");
-    let text = format!(
-        "import json, sys\n\
-         for line in sys.stdin:\n\
-         \x20   r = json.loads(line)\n\
-         \x20   if r['method'] == 'hello':\n\
-         \x20       out = {{'protocol': 'orsma-client/1', 'client': {{'name': 'scripted', 'version': '1'}}, 'suites': json.loads({suites:?})}}\n\
-         \x20   elif r['method'] == 'shutdown':\n\
-         \x20       print(json.dumps({{'jsonrpc': '2.0', 'id': r['id'], 'result': None}}), flush=True)\n\
-         \x20       break\n\
-         \x20   else:\n\
-         \x20       out = json.loads({result:?})\n\
-         \x20   print(json.dumps({{'jsonrpc': '2.0', 'id': r['id'], 'result': out}}), flush=True)\n"
-    );
-    std::fs::write(&script, text).expect("writes the client");
-    format!("python3 {}", script.display())
 }
 
 #[test]

@@ -17,7 +17,9 @@ use primitives::keccak256;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use super::{assert_committed, case_report, committed, diff_paths, faulty_client, orsma_report, repo, scratch};
+use super::{
+    assert_committed, case_report, committed, diff_paths, faulty_client, orsma_report, repo, scratch, scripted_client,
+};
 
 fn das_cases() -> Vec<DasVector> {
     committed(|case| match case {
@@ -437,26 +439,6 @@ fn a_client_with_wrong_commitments_or_codes_gets_field_path_diffs() {
     assert_eq!(case_report(&report, "das/repair/k2_all")["status"], "pass");
 }
 
-/// A client in Python that claims the das suite and answers every `run` with `result`.
-fn scripted_client(dir: &std::path::Path, result: &str) -> String {
-    let script = dir.join("client.py");
-    let text = format!(
-        "import json, sys\n\
-         for line in sys.stdin:\n\
-         \x20   r = json.loads(line)\n\
-         \x20   if r['method'] == 'hello':\n\
-         \x20       out = {{'protocol': 'orsma-client/1', 'client': {{'name': 'scripted', 'version': '1'}}, 'suites': {{'das': ['*']}}}}\n\
-         \x20   elif r['method'] == 'shutdown':\n\
-         \x20       print(json.dumps({{'jsonrpc': '2.0', 'id': r['id'], 'result': None}}), flush=True)\n\
-         \x20       break\n\
-         \x20   else:\n\
-         \x20       out = json.loads({result:?})\n\
-         \x20   print(json.dumps({{'jsonrpc': '2.0', 'id': r['id'], 'result': out}}), flush=True)\n"
-    );
-    std::fs::write(&script, text).expect("writes the client");
-    format!("python3 {}", script.display())
-}
-
 #[test]
 fn a_client_that_returns_garbage_for_a_das_case_fails_cleanly() {
     let cases = das_cases();
@@ -483,7 +465,7 @@ fn a_client_that_returns_garbage_for_a_das_case_fails_cleanly() {
         (r#"{"post": {"error": {"code": "bad_encoding", "axis": "diagonal", "index": "0"}}}"#, "diagonal"),
         (r#"{"extra": 1, "post": 7}"#, "unknown field `extra`"),
     ] {
-        let client = scripted_client(&dir, result);
+        let client = scripted_client(&dir, r#"{"das": ["*"]}"#, result);
         let (code, report) = run_tree("das-shapes", &chosen, Some(&client));
         assert_eq!(code, 1, "{result}: {report}");
         for case in report["cases"].as_array().expect("cases") {
@@ -499,7 +481,7 @@ fn a_client_that_returns_garbage_for_a_das_case_fails_cleanly() {
     let DasVector::Extension(small) = find(&cases, "das/extension/rsmt2d_2x2_64") else { panic!() };
     let mut post = serde_json::to_value(&small.post).expect("serialises");
     post.as_object_mut().expect("a map").remove("eds");
-    let client = scripted_client(&dir, &serde_json::json!({ "post": post }).to_string());
+    let client = scripted_client(&dir, r#"{"das": ["*"]}"#, &serde_json::json!({ "post": post }).to_string());
     let (code, report) = run_tree("das-no-eds", &[DasVector::Extension(small)], Some(&client));
     assert_eq!(code, 1);
     let message = case_report(&report, "das/extension/rsmt2d_2x2_64")["message"].as_str().unwrap_or("").to_owned();
@@ -513,7 +495,8 @@ fn a_client_may_write_a_probability_in_any_decimal_form_within_the_tolerance() {
     let dir = scratch("das-exponent");
     // The vector holds 0.9999228061788866.
     for (written, passes) in [("9.999228061788866e-1", true), ("0.99992280617888", true), ("0.9999228", false)] {
-        let client = scripted_client(&dir, &format!(r#"{{"post": {{"probability": "{written}"}}}}"#));
+        let client =
+            scripted_client(&dir, r#"{"das": ["*"]}"#, &format!(r#"{{"post": {{"probability": "{written}"}}}}"#));
         let (code, report) = run_tree("das-exponent-run", &chosen, Some(&client));
         assert_eq!(code == 0, passes, "{written}: {report}");
         if !passes {

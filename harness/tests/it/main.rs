@@ -102,3 +102,23 @@ pub(crate) fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }
+
+/// A client in Python that claims `suites` (a JSON object) and answers every `run` with `result`.
+pub(crate) fn scripted_client(dir: &std::path::Path, suites: &str, result: &str) -> String {
+    let script = dir.join("client.py");
+    let text = format!(
+        "import json, sys\n\
+         for line in sys.stdin:\n\
+         \x20   r = json.loads(line)\n\
+         \x20   if r['method'] == 'hello':\n\
+         \x20       out = {{'protocol': 'orsma-client/1', 'client': {{'name': 'scripted', 'version': '1'}}, 'suites': json.loads({suites:?})}}\n\
+         \x20   elif r['method'] == 'shutdown':\n\
+         \x20       print(json.dumps({{'jsonrpc': '2.0', 'id': r['id'], 'result': None}}), flush=True)\n\
+         \x20       break\n\
+         \x20   else:\n\
+         \x20       out = json.loads({result:?})\n\
+         \x20   print(json.dumps({{'jsonrpc': '2.0', 'id': r['id'], 'result': out}}), flush=True)\n"
+    );
+    std::fs::write(&script, text).expect("writes the client");
+    format!("python3 {}", script.display())
+}

@@ -123,16 +123,6 @@ impl RoundVotes {
     pub(crate) fn votes_for(&self, t: VoteType, value: Option<Hash32>) -> Vec<SignedVote> {
         self.votes.iter().filter(|v| v.message.vote_type == t && v.message.value == value).cloned().collect()
     }
-
-    /// The first vote of type `t` by `validator`, if any.
-    pub(crate) fn vote_of(&self, t: VoteType, validator: usize) -> Option<&SignedVote> {
-        let i = *self.slot[type_index(t)].get(validator)?;
-        self.votes.get(i as usize)
-    }
-
-    pub(crate) fn all_votes(&self) -> &[SignedVote] {
-        &self.votes
-    }
 }
 
 /// All rounds of the current height.

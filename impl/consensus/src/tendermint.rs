@@ -440,8 +440,7 @@ impl Tendermint {
                     && round == self.round
                     && self.step == Step::Propose
                     && self.proposed != Some(round)
-                    && self.me.is_some()
-                    && self.proposer(round) == self.me.unwrap_or(usize::MAX)
+                    && self.me.is_some_and(|me| self.proposer(round) == me)
                 {
                     self.propose(value, None, out);
                     self.progress(out);
@@ -628,7 +627,6 @@ impl Tendermint {
         self.round = round;
         self.step = Step::Propose;
         if self.skip_round.is_some_and(|s| s <= round) {
-            self.skip_round = None;
             // Another round past this one may already have f+1 senders.
             let set = &self.set;
             self.skip_round = self
@@ -940,16 +938,6 @@ impl Tendermint {
         }
     }
 
-    /// The vote this node has counted for `validator` (tests and diagnostics).
-    pub fn counted_vote(&self, round: Round, vote_type: VoteType, validator: usize) -> Option<&SignedVote> {
-        self.keeper.round(round)?.vote_of(vote_type, validator)
-    }
-
-    /// Every vote counted in `round` (for re-gossip by the node layer).
-    pub fn round_votes(&self, round: Round) -> &[SignedVote] {
-        self.keeper.round(round).map_or(&[], |rv| rv.all_votes())
-    }
-
     /// The proof of `validValue`: its proposal and the prevotes for it in `validRound` (the
     /// node layer re-gossips it, so that a later re-proposal with that valid round can be
     /// accepted by rule 28 everywhere, as the paper's gossip assumption requires).
@@ -968,31 +956,4 @@ impl Tendermint {
         }
         messages
     }
-
-    /// The proposals counted for `round`.
-    pub fn round_proposals(&self, round: Round) -> &[SignedProposal] {
-        self.proposals(round)
-    }
-}
-
-/// A helper for tests: sign a message as if it came from `key`.
-pub fn signed_vote(
-    key: &Keypair,
-    vote_type: VoteType,
-    height: Height,
-    round: Round,
-    value: Option<Hash32>,
-) -> SignedVote {
-    key.sign_vote(Vote { vote_type, height, round, value })
-}
-
-/// A helper for tests: a signed proposal.
-pub fn signed_proposal(
-    key: &Keypair,
-    height: Height,
-    round: Round,
-    value: Value,
-    valid_round: Option<Round>,
-) -> SignedProposal {
-    key.sign_proposal(Proposal { height, round, value, valid_round })
 }

@@ -217,12 +217,6 @@ impl Message {
             Message::Vote(v) => &v.signature,
         }
     }
-
-    /// A digest that identifies the message on the wire (gossip deduplication):
-    /// `keccak256(sign bytes ‖ signer ‖ signature)`.
-    pub fn digest(&self) -> Hash32 {
-        keccak256_concat(&[self.sign_bytes().as_slice(), &self.signer().0, self.signature()])
-    }
 }
 
 /// A validator's signing key.

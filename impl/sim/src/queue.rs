@@ -73,9 +73,4 @@ impl<E> EventQueue<E> {
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }
-
-    /// Events pushed so far.
-    pub fn pushed(&self) -> u64 {
-        self.seq
-    }
 }

@@ -848,26 +848,3 @@ impl Sim {
         }
     }
 }
-
-impl Sim {
-    /// One node's height, round and whether it is up (diagnostics).
-    pub fn node_status(&self, i: usize) -> String {
-        match self.nodes.get(i) {
-            Some(n) => format!(
-                "{}{}h{}r{}",
-                if self.up.get(i).copied().unwrap_or(false) { "" } else { "down " },
-                n.behaviour().name().chars().next().unwrap_or('?'),
-                n.height(),
-                n.round()
-            ),
-            None => String::new(),
-        }
-    }
-}
-
-impl Sim {
-    /// Node `i` (diagnostics and tests).
-    pub fn node(&self, i: usize) -> &ConsensusNode {
-        &self.nodes[i]
-    }
-}
